@@ -1,0 +1,180 @@
+//! Async generators: JavaScript's `async function*`, as a [`Stream`](futures_lite::Stream).
+//!
+//! # The problem
+//!
+//! A sequence that is produced by async code (fetch a page, then yield its rows;
+//! read a socket, then yield its messages) is awkward to write as a hand-made
+//! `poll_next` state machine. In JavaScript it is one `async function*`. Here it is
+//! one closure:
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use futures_lite::StreamExt;
+//!
+//! // async function* numbers() { for (let i = 0; i < 3; i++) yield i; }
+//! let numbers = aiter::generate(|y| async move {
+//!     for i in 0..3 {
+//!         y.yield_(i).await;
+//!     }
+//! });
+//!
+//! // for await (const n of numbers()) { ... }
+//! let mut numbers = numbers;
+//! while let Some(n) = numbers.next().await {
+//!     println!("{n}");
+//! }
+//! # });
+//! ```
+//!
+//! # Semantics, exactly
+//!
+//! - The body starts on the first poll and runs only while the stream is polled.
+//!   Each `yield_` hands one item over and suspends the body until the consumer asks
+//!   for the next: nothing runs ahead, nothing is buffered.
+//! - The body may `await` anything between yields (timers, I/O, other streams).
+//! - [`generate`]: the body returns `()`; the stream ends when it returns.
+//!   [`try_generate`]: the body returns `Result<(), E>`, items are `Result<T, E>`; the
+//!   body may yield `Err` items and go on, and a returned `Err` is the last item.
+//! - [`Yielder::yield_all`] delegates to another stream (`yield*`).
+//! - Early exit: dropping the stream drops the body at its suspension point, which
+//!   runs synchronous `Drop` cleanup (JavaScript's `finally` without `await`).
+//!   [`Generator::close`] runs the body's *async* cleanup too (`return()`): the body
+//!   sees [`Resume::Close`] at its yield, leaves its loop, and its cleanup `await`s
+//!   run to the end. Nothing it yields after that is delivered; a body that yields
+//!   again anyway is dropped there.
+//! - After the last item the stream returns `None` forever ([`FusedStream`]).
+//!
+//! # Modes
+//!
+//! [`generate`] and [`try_generate`] give `Send` generators ([`Shared`] mode) for
+//! multi-threaded executors. [`generate_local`] and [`try_generate_local`] give
+//! `!Send` ones ([`Local`] mode) with no atomics on the item path, for
+//! single-threaded executors. The API is the same. Both are free of `unsafe` code;
+//! `benchmarks/RESULTS.md` has their cost per item next to `async-stream`.
+//!
+//! # Misuse
+//!
+//! - Awaiting a yield outside its own body (the [`Yielder`] moved into a spawned
+//!   task, a thread or another generator) panics with a message saying so.
+//! - Polling after the end returns `None`.
+//! - Two yields polled in one step (say, inside `join`) are delivered one after the
+//!   other, none lost.
+//!
+//! [`FusedStream`]: futures_core::stream::FusedStream
+
+mod generator;
+mod handoff;
+mod yielder;
+
+pub use generator::{Close, Completion, Generator};
+pub use handoff::{Local, Mode, Shared};
+pub use yielder::{Resume, Yield, Yielder};
+
+use std::future::Future;
+
+/// Makes a `Send`-capable async generator from a body that yields through a
+/// [`Yielder`]: `async function*` for Rust.
+///
+/// The stream is `Send` when the body future and `T` are. See the
+/// [module docs](self) for the exact semantics.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// use std::time::Duration;
+///
+/// let ticks = aiter::generate(|y| async move {
+///     for i in 0..3 {
+///         smol::Timer::after(Duration::from_millis(1)).await;
+///         y.yield_(i).await;
+///     }
+/// });
+/// assert_eq!(ticks.collect::<Vec<_>>().await, [0, 1, 2]);
+/// # });
+/// ```
+pub fn generate<T, B, F>(body: B) -> Generator<T, F>
+where
+    B: FnOnce(Yielder<T>) -> F,
+    F: Future<Output = ()>,
+{
+    Generator::from_body(body)
+}
+
+/// Makes a generator whose items are `Result<T, E>`; the body returns
+/// `Result<(), E>`, so `?` works in it.
+///
+/// The body may yield `Err` items ([`Yielder::yield_err`]) and go on: one iteration
+/// failed, the sequence did not. A returned `Err` is the last item.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+///
+/// let parsed = aiter::try_generate(|y| async move {
+///     for text in ["1", "x", "3"] {
+///         match text.parse::<u32>() {
+///             Ok(n) => y.yield_ok(n).await,
+///             Err(e) => y.yield_err(e.to_string()).await, // this item failed, go on
+///         };
+///     }
+///     let last: u32 = "oops".parse().map_err(|_| "cannot go on".to_string())?;
+///     y.yield_ok(last).await;
+///     Ok(())
+/// });
+/// let all: Vec<Result<u32, String>> = parsed.collect().await;
+/// assert_eq!(all[0], Ok(1));
+/// assert!(all[1].is_err());
+/// assert_eq!(all[2], Ok(3));
+/// assert_eq!(all[3], Err("cannot go on".to_string()));
+/// assert_eq!(all.len(), 4);
+/// # });
+/// ```
+pub fn try_generate<T, E, B, F>(body: B) -> Generator<Result<T, E>, F>
+where
+    B: FnOnce(Yielder<Result<T, E>>) -> F,
+    F: Future<Output = Result<(), E>>,
+{
+    Generator::from_body(body)
+}
+
+/// [`generate`] in [`Local`] mode: `!Send`, no atomics on the item path.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// use std::rc::Rc;
+///
+/// let shared = Rc::new("not Send");
+/// let s = aiter::generate_local(|y| async move {
+///     y.yield_(shared.len()).await;
+/// });
+/// assert_eq!(s.collect::<Vec<_>>().await, [8]);
+/// # });
+/// ```
+pub fn generate_local<T, B, F>(body: B) -> Generator<T, F, Local>
+where
+    B: FnOnce(Yielder<T, Local>) -> F,
+    F: Future<Output = ()>,
+{
+    Generator::from_body(body)
+}
+
+/// [`try_generate`] in [`Local`] mode: `!Send`, no atomics on the item path.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let s = aiter::try_generate_local(|y| async move {
+///     y.yield_ok(1).await;
+///     Err("done badly")
+/// });
+/// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1), Err("done badly")]);
+/// # });
+/// ```
+pub fn try_generate_local<T, E, B, F>(body: B) -> Generator<Result<T, E>, F, Local>
+where
+    B: FnOnce(Yielder<Result<T, E>, Local>) -> F,
+    F: Future<Output = Result<(), E>>,
+{
+    Generator::from_body(body)
+}

@@ -1,0 +1,253 @@
+//! The body's side of a generator: [`Yielder`], the [`Yield`] future and [`Resume`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+
+use futures_lite::{Stream, StreamExt};
+
+use super::handoff::{GeneratorId, Handoff, Mode, Phase, Shared, is_polling};
+
+/// What the consumer asked for while the body was suspended at a yield.
+///
+/// `y.yield_(v).await` returns it. Most bodies ignore it; a body with async cleanup
+/// checks it and leaves its loop on [`Resume::Close`] (see
+/// [`Generator::close`](super::Generator::close)).
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::generate::Resume;
+/// let mut g = aiter::generate(|y| async move {
+///     for i in 0.. {
+///         if y.yield_(i).await == Resume::Close {
+///             break;
+///         }
+///     }
+/// });
+/// use futures_lite::StreamExt;
+/// assert_eq!(g.next().await, Some(0));
+/// g.close().await;
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// The consumer wants the next item: go on.
+    Next,
+    /// The consumer called `close()`: finish now, running any async cleanup.
+    /// Anything yielded from here on is not delivered, and a second yield after
+    /// this drops the body at that point.
+    Close,
+}
+
+impl Resume {
+    /// `true` for [`Resume::Close`]: the body should clean up and return.
+    ///
+    /// ```
+    /// use aiter::generate::Resume;
+    /// assert!(Resume::Close.is_close());
+    /// assert!(!Resume::Next.is_close());
+    /// ```
+    pub fn is_close(self) -> bool {
+        self == Resume::Close
+    }
+}
+
+/// The handle a generator body yields through: JavaScript's `yield`, as
+/// `y.yield_(value).await`.
+///
+/// A body gets exactly one, as the argument of its closure. It is `Send + Sync` in
+/// the default [`Shared`] mode when `T: Send`, so the body can be `Send`.
+///
+/// # Panics
+///
+/// A yield awaited anywhere but inside its own generator's body (the `Yielder` was
+/// moved into a spawned task, a thread, or another generator's body) panics with a
+/// message saying so: the value would otherwise be handed to nobody.
+pub struct Yielder<T, M: Mode = Shared> {
+    handoff: M::Handoff<T>,
+    id: GeneratorId,
+}
+
+impl<T, M: Mode> Yielder<T, M> {
+    pub(crate) fn new(handoff: M::Handoff<T>, id: GeneratorId) -> Self {
+        Yielder { handoff, id }
+    }
+
+    /// Hands `value` to the consumer and suspends until it asks for the next one.
+    ///
+    /// The returned [`Resume`] says whether the consumer asked for the next item or
+    /// closed the generator; it can be ignored when the body has no async cleanup.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Dropping the future before it completes is safe: if it had already handed
+    /// `value` over, the consumer still receives it; otherwise `value` is dropped.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let words = aiter::generate(|y| async move {
+    ///     y.yield_("hello").await;
+    ///     y.yield_("world").await;
+    /// });
+    /// assert_eq!(words.collect::<Vec<_>>().await, ["hello", "world"]);
+    /// # });
+    /// ```
+    pub fn yield_(&self, value: T) -> Yield<'_, T, M> {
+        Yield {
+            yielder: self,
+            state: YieldState::Holding(value),
+        }
+    }
+
+    /// Yields every item of `stream`, in order: JavaScript's `yield*`.
+    ///
+    /// Returns [`Resume::Close`] as soon as the consumer closes the generator (the
+    /// rest of `stream` is dropped unread), [`Resume::Next`] when `stream` ends.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Dropping the future drops `stream`; every item taken from it was delivered.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::{stream, StreamExt};
+    /// let all = aiter::generate(|y| async move {
+    ///     y.yield_(0).await;
+    ///     y.yield_all(stream::iter(1..=3)).await;
+    ///     y.yield_all(aiter::generate(|inner| async move { inner.yield_(4).await; })).await;
+    /// });
+    /// assert_eq!(all.collect::<Vec<_>>().await, [0, 1, 2, 3, 4]);
+    /// # });
+    /// ```
+    pub async fn yield_all<S: Stream<Item = T>>(&self, stream: S) -> Resume {
+        let mut stream = pin!(stream);
+        while let Some(item) = stream.next().await {
+            if self.yield_(item).await.is_close() {
+                return Resume::Close;
+            }
+        }
+        Resume::Next
+    }
+}
+
+impl<T, E, M: Mode> Yielder<Result<T, E>, M> {
+    /// Yields `Ok(value)`: shorthand in [`try_generate`](crate::try_generate) bodies.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let s = aiter::try_generate(|y| async move {
+    ///     y.yield_ok(1).await;
+    ///     Ok::<(), String>(())
+    /// });
+    /// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1)]);
+    /// # });
+    /// ```
+    pub fn yield_ok(&self, value: T) -> Yield<'_, Result<T, E>, M> {
+        self.yield_(Ok(value))
+    }
+
+    /// Yields `Err(error)` as an item and goes on: one iteration failed, the
+    /// sequence did not (the lesson's "each iteration can fail").
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let s = aiter::try_generate(|y| async move {
+    ///     y.yield_ok(1).await;
+    ///     y.yield_err("page 2 failed").await;
+    ///     y.yield_ok(3).await;
+    ///     Ok(())
+    /// });
+    /// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1), Err("page 2 failed"), Ok(3)]);
+    /// # });
+    /// ```
+    pub fn yield_err(&self, error: E) -> Yield<'_, Result<T, E>, M> {
+        self.yield_(Err(error))
+    }
+}
+
+impl<T, M: Mode> fmt::Debug for Yielder<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Yielder")
+            .field("generator", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Yielder::yield_`]: resolves when the consumer asks for more.
+#[must_use = "a yield does nothing unless awaited"]
+pub struct Yield<'a, T, M: Mode = Shared> {
+    yielder: &'a Yielder<T, M>,
+    state: YieldState<T>,
+}
+
+enum YieldState<T> {
+    /// Not handed over yet.
+    Holding(T),
+    /// Handed over; waiting for the consumer's next poll.
+    Suspended,
+    Done,
+}
+
+// The value is only ever moved, never pinned.
+impl<T, M: Mode> Unpin for Yield<'_, T, M> {}
+
+impl<T, M: Mode> Future for Yield<'_, T, M> {
+    type Output = Resume;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Resume> {
+        let this = &mut *self;
+        let handoff = &this.yielder.handoff;
+        match std::mem::replace(&mut this.state, YieldState::Done) {
+            YieldState::Holding(value) => {
+                assert!(
+                    is_polling(this.yielder.id),
+                    "aiter: a Yielder was used outside its own generator's body \
+                     (was it moved into another task, thread or generator?)"
+                );
+                match handoff.phase() {
+                    Phase::Running => {}
+                    Phase::Closing => {
+                        handoff.set_phase(Phase::Told);
+                        return Poll::Ready(Resume::Close);
+                    }
+                    Phase::Told | Phase::Ignored => {
+                        handoff.set_phase(Phase::Ignored);
+                        return Poll::Pending;
+                    }
+                }
+                match handoff.put(value) {
+                    Ok(()) => this.state = YieldState::Suspended,
+                    // Another yield of this body (say, in a `join`) got there first in
+                    // this poll: its item goes out now, and the consumer's next poll
+                    // retries this one.
+                    Err(value) => this.state = YieldState::Holding(value),
+                }
+                Poll::Pending
+            }
+            YieldState::Suspended if handoff.phase() == Phase::Running => {
+                Poll::Ready(Resume::Next)
+            }
+            YieldState::Suspended => {
+                handoff.set_phase(Phase::Told);
+                Poll::Ready(Resume::Close)
+            }
+            YieldState::Done => Poll::Ready(Resume::Next),
+        }
+    }
+}
+
+impl<T, M: Mode> fmt::Debug for Yield<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            YieldState::Holding(_) => "holding",
+            YieldState::Suspended => "suspended",
+            YieldState::Done => "done",
+        };
+        f.debug_struct("Yield").field("state", &state).finish()
+    }
+}

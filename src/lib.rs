@@ -1,0 +1,54 @@
+//! Async sequences for Rust, the way JavaScript's `async function*` and
+//! `for await...of` work: easy to write, easy to consume, bounded in memory and
+//! clean on early exit.
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use futures_lite::StreamExt;
+//!
+//! let mut pages = aiter::generate(|y| async move {
+//!     for page in 1..=3 {
+//!         y.yield_(format!("page {page}")).await;
+//!     }
+//! });
+//! while let Some(page) = pages.next().await {
+//!     println!("{page}");
+//! }
+//! # });
+//! ```
+//!
+//! Every sequence is a [`futures_lite::Stream`]. aiter never starts or picks an
+//! executor: it runs on smol, `futures_lite::future::block_on`, `async-executor`, or
+//! any other.
+//!
+//! # From the lesson to Rust
+//!
+//! | JavaScript                              | aiter                                              |
+//! |-----------------------------------------|----------------------------------------------------|
+//! | `async function* g() { yield x }`       | [`generate`]`(\|y\| async move { y.yield_(x).await; })` |
+//! | `yield* other()`                        | [`y.yield_all(other).await`](generate::Yielder::yield_all) |
+//! | `for await (const x of s)`              | `while let Some(x) = s.next().await`               |
+//! | `try { ... } catch` per iteration       | [`try_generate`]: items are `Result<T, E>`          |
+//! | `finally { reader.releaseLock() }`      | `Drop` on early exit                               |
+//! | `iterator.return()`                     | [`generator.close().await`](generate::Generator::close), async cleanup included |
+//!
+//! # Modules
+//!
+//! - [`generate`]: async generators ([`generate`], [`try_generate`], `_local` twins).
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---------|---------|--------------|
+//! | `json`  | no      | `serde` and `serde_json`, for typed records |
+//! | `http`  | yes     | HTTP glue (implies `json`) |
+//! | `net`   | no      | sockets on smol's `async-net` |
+//!
+//! `--no-default-features` builds the core alone.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub mod generate;
+
+pub use generate::{generate, generate_local, try_generate, try_generate_local};
