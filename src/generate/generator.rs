@@ -192,8 +192,9 @@ where
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        if let Some(last) = this.last.take() {
-            return Poll::Ready(Some(last));
+        if this.body.is_none() {
+            // `last` is only ever set as the body finishes.
+            return Poll::Ready(this.last.take());
         }
         match this.step(cx) {
             (Some(item), Poll::Pending) => Poll::Ready(Some(item)),
