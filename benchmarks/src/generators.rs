@@ -51,11 +51,22 @@ fn time_sum(items: u64, stream: impl Stream<Item = u64>) -> f64 {
     ns
 }
 
-fn contenders(items: u64) -> Vec<(&'static str, Box<dyn Fn() -> f64>)> {
+/// A named run that returns ns/item.
+type Contender = (&'static str, Box<dyn Fn() -> f64>);
+
+fn contenders(items: u64) -> Vec<Contender> {
     vec![
         (
             "hand-written poll_next",
-            Box::new(move || time_sum(items, Counter { next: 0, end: items })),
+            Box::new(move || {
+                time_sum(
+                    items,
+                    Counter {
+                        next: 0,
+                        end: items,
+                    },
+                )
+            }),
         ),
         (
             "futures::stream::unfold",
@@ -125,7 +136,9 @@ fn contenders(items: u64) -> Vec<(&'static str, Box<dyn Fn() -> f64>)> {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let items: u64 = args.next().map_or(10_000_000, |a| a.parse().expect("ITEMS"));
+    let items: u64 = args
+        .next()
+        .map_or(10_000_000, |a| a.parse().expect("ITEMS"));
     let rounds: usize = args.next().map_or(5, |a| a.parse().expect("ROUNDS"));
     let only = args.next();
     let mut contenders = contenders(items);

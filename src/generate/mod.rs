@@ -75,6 +75,8 @@ use std::future::Future;
 /// Makes a `Send`-capable async generator from a body that yields through a
 /// [`Yielder`]: `async function*` for Rust.
 ///
+/// The body returns `()`: end it with `;` after a last yield, as
+/// `y.yield_(x).await` returns a [`Resume`]. A `loop` that never ends is fine.
 /// The stream is `Send` when the body future and `T` are. See the
 /// [module docs](self) for the exact semantics.
 ///

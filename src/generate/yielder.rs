@@ -229,9 +229,7 @@ impl<T, M: Mode> Future for Yield<'_, T, M> {
                 }
                 Poll::Pending
             }
-            YieldState::Suspended if handoff.phase() == Phase::Running => {
-                Poll::Ready(Resume::Next)
-            }
+            YieldState::Suspended if handoff.phase() == Phase::Running => Poll::Ready(Resume::Next),
             YieldState::Suspended => {
                 handoff.set_phase(Phase::Told);
                 Poll::Ready(Resume::Close)
