@@ -52,3 +52,8 @@
 pub mod generate;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};
+
+// The README's examples run as doc tests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

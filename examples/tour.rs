@@ -1,0 +1,98 @@
+//! A tour of aiter: each part, run on loopback and in memory, in a few seconds.
+//!
+//! This is the first thing to run. Each section shows one pattern from the
+//! JavaScript lesson on async generators and its aiter form.
+//!
+//! Run with: `cargo run --example tour`
+
+use std::time::{Duration, Instant};
+
+use aiter::generate::Resume;
+use aiter::{generate, try_generate};
+use futures_lite::{StreamExt, stream};
+
+fn main() {
+    smol::block_on(async {
+        let start = Instant::now();
+        counting_with_delays().await;
+        for_await_with_per_item_errors().await;
+        delegating_with_yield_all().await;
+        early_exit_with_close().await;
+        println!("\ntour finished in {:.2?}", start.elapsed());
+    });
+}
+
+fn section(title: &str) {
+    println!("\n== {title}");
+}
+
+/// The lesson's `asyncIterable`: 0, 1, 2, each after 100 ms.
+async fn counting_with_delays() {
+    section("async function*: count 0, 1, 2 with 100 ms delays");
+    let start = Instant::now();
+    let mut counter = generate(|y| async move {
+        for i in 0..3 {
+            smol::Timer::after(Duration::from_millis(100)).await;
+            y.yield_(i).await;
+        }
+    });
+    // for await (const n of counter) { ... }
+    while let Some(n) = counter.next().await {
+        println!("  {n}  (at {:>3} ms)", start.elapsed().as_millis());
+    }
+}
+
+/// The lesson's pitfall: each iteration can fail. Errors are items; the loop goes on.
+async fn for_await_with_per_item_errors() {
+    section("try_generate: one item fails, the sequence goes on");
+    let mut parsed = try_generate(|y| async move {
+        for text in ["10", "twenty", "30"] {
+            match text.parse::<u32>() {
+                Ok(n) => y.yield_ok(n).await,
+                Err(e) => y.yield_err(format!("{text:?}: {e}")).await,
+            };
+        }
+        Ok(())
+    });
+    while let Some(item) = parsed.next().await {
+        match item {
+            Ok(n) => println!("  got {n}"),
+            Err(e) => println!("  error, going on: {e}"),
+        }
+    }
+}
+
+/// `yield*`: delegate to another stream, then go on.
+async fn delegating_with_yield_all() {
+    section("yield*: delegate to other streams");
+    let letters = generate(|y| async move {
+        y.yield_("a").await;
+        y.yield_all(stream::iter(["b", "c"])).await;
+        y.yield_all(generate(|inner| async move {
+            inner.yield_("d").await;
+        }))
+        .await;
+    });
+    println!("  {:?}", letters.collect::<Vec<_>>().await);
+}
+
+/// `return()` with `finally { await ... }`: stop early and still run async cleanup.
+async fn early_exit_with_close() {
+    section("close(): stop early, async cleanup runs (JavaScript's return())");
+    let mut readings = generate(|y| async move {
+        println!("  [body] connection opened");
+        let mut n = 0;
+        while y.yield_(n).await == Resume::Next {
+            n += 1;
+        }
+        println!("  [body] told to close after item {n}; flushing...");
+        smol::Timer::after(Duration::from_millis(50)).await;
+        println!("  [body] flushed and closed");
+    });
+    for _ in 0..2 {
+        println!("  consumer got {:?}", readings.next().await);
+    }
+    println!("  consumer: that's enough, close()");
+    readings.close().await;
+    println!("  after close, next() gives {:?}", readings.next().await);
+}
