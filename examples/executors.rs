@@ -26,11 +26,17 @@ async fn sum() -> u64 {
 
 fn main() {
     println!("smol::block_on:                {}", smol::block_on(sum()));
-    println!("futures_lite::future::block_on: {}", future::block_on(sum()));
+    println!(
+        "futures_lite::future::block_on: {}",
+        future::block_on(sum())
+    );
 
     let local = async_executor::LocalExecutor::new();
     let task = local.spawn(sum());
-    println!("async_executor::LocalExecutor:  {}", future::block_on(local.run(task)));
+    println!(
+        "async_executor::LocalExecutor:  {}",
+        future::block_on(local.run(task))
+    );
 
     let executor = async_executor::Executor::new();
     let (stop, stopped) = smol::channel::unbounded::<()>();
