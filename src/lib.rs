@@ -25,7 +25,7 @@
 //!
 //! | JavaScript                              | aiter                                              |
 //! |-----------------------------------------|----------------------------------------------------|
-//! | `async function* g() { yield x }`       | [`generate`]`(\|y\| async move { y.yield_(x).await; })` |
+//! | `async function* g() { yield x }`       | [`generate`](fn@generate)`(\|y\| async move { y.yield_(x).await; })` |
 //! | `yield* other()`                        | [`y.yield_all(other).await`](generate::Yielder::yield_all) |
 //! | `for await (const x of s)`              | `while let Some(x) = s.next().await`               |
 //! | `try { ... } catch` per iteration       | [`try_generate`]: items are `Result<T, E>`          |
@@ -34,7 +34,7 @@
 //!
 //! # Modules
 //!
-//! - [`generate`]: async generators ([`generate`], [`try_generate`], `_local` twins).
+//! - [`generate`](mod@generate): async generators ([`generate`](fn@generate), [`try_generate`], `_local` twins).
 //!
 //! # Feature flags
 //!

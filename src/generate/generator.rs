@@ -11,7 +11,7 @@ use futures_lite::Stream;
 use super::handoff::{GeneratorId, Handoff, Mode, Phase, PollingGuard, Shared, next_id};
 use super::yielder::Yielder;
 
-/// What a generator body may return: `()` for [`generate`](crate::generate), or
+/// What a generator body may return: `()` for [`generate`](fn@crate::generate), or
 /// `Result<(), E>` for [`try_generate`](crate::try_generate), whose `Err` becomes the
 /// last item. Sealed.
 pub trait Completion<T>: sealed::Sealed {
@@ -38,7 +38,7 @@ mod sealed {
 }
 
 /// An async generator: a [`Stream`] whose items a body yields, like a JavaScript
-/// `async function*`. Made by [`generate`](crate::generate),
+/// `async function*`. Made by [`generate`](fn@crate::generate),
 /// [`try_generate`](crate::try_generate) and their `_local` twins.
 ///
 /// - The body runs only while the stream is polled, one step per item: nothing is
@@ -96,7 +96,7 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
     /// async cleanup to completion.
     ///
     /// The body is resumed where it is suspended. At its next yield (the one it is
-    /// suspended at, or the next it reaches) it gets [`Resume::Close`] and should
+    /// suspended at, or the next it reaches) it gets [`Resume::Close`](super::Resume::Close) and should
     /// leave its loop; everything after that, `await`s included, runs to the end of
     /// the body. What it yields from then on is not delivered. A body that ignores
     /// `Resume::Close` and yields again is dropped at that yield, as if the

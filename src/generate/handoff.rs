@@ -57,7 +57,7 @@ pub trait Handoff<T>: Clone + sealed::Sealed {
     fn set_phase(&self, phase: Phase);
 }
 
-/// A generator mode: which [`Handoff`] cell carries its items. Sealed.
+/// A generator mode: which cell carries items from the body to the stream. Sealed.
 ///
 /// The two modes are [`Shared`] (the default) and [`Local`].
 pub trait Mode: sealed::Sealed + 'static {
