@@ -421,3 +421,22 @@ fn same_generator_on_smol_block_on_and_local_executor() {
     let spawned = smol::spawn(counting(delay).collect::<Vec<_>>());
     assert_eq!(smol::block_on(spawned), expected);
 }
+
+#[test]
+fn a_second_close_after_a_cancelled_one_finishes_the_cleanup() {
+    let log = Log::default();
+    let body_log = log.clone();
+    let mut g = generate(|y| async move {
+        while y.yield_(1).await == Resume::Next {}
+        future::yield_now().await; // the first close is dropped while this is pending
+        body_log.push("cleaned up");
+    });
+    block_on(async {
+        assert_eq!(g.next().await, Some(1));
+        let mut first = std::pin::pin!(g.close());
+        assert!(future::poll_once(&mut first).await.is_none());
+    });
+    assert!(log.events().is_empty());
+    assert_eq!(block_on(g.close()), Some(()));
+    assert_eq!(log.events(), ["cleaned up"]);
+}

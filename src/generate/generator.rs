@@ -136,7 +136,8 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
     /// but not cleaned up: the next `close` goes on where this one stopped, and
     /// dropping the generator drops the body (synchronous cleanup only).
     pub fn close(&mut self) -> Close<'_, T, F, M> {
-        if self.body.is_some() {
+        // A second close (after a cancelled one) keeps the phase it reached.
+        if self.body.is_some() && self.handoff.phase() == Phase::Running {
             self.handoff.set_phase(Phase::Closing);
         }
         self.last = None;
