@@ -440,3 +440,20 @@ fn a_second_close_after_a_cancelled_one_finishes_the_cleanup() {
     assert_eq!(block_on(g.close()), Some(()));
     assert_eq!(log.events(), ["cleaned up"]);
 }
+
+#[test]
+fn size_hint_is_exact_once_the_body_has_finished() {
+    let mut g = try_generate(|y| async move {
+        future::or(async { y.yield_ok(1).await }, async { Resume::Next }).await;
+        Err("last")
+    });
+    assert_eq!(g.size_hint(), (0, None));
+    assert_eq!(block_on(g.next()), Some(Ok(1)));
+    assert_eq!(
+        g.size_hint(),
+        (1, Some(1)),
+        "the held-back error is still to come"
+    );
+    assert_eq!(block_on(g.next()), Some(Err("last")));
+    assert_eq!(g.size_hint(), (0, Some(0)));
+}

@@ -96,9 +96,9 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
     /// async cleanup to completion.
     ///
     /// The body is resumed where it is suspended. At its next yield (the one it is
-    /// suspended at, or the next it reaches) it gets [`Resume::Close`](super::Resume::Close) and should
-    /// leave its loop; everything after that, `await`s included, runs to the end of
-    /// the body. What it yields from then on is not delivered. A body that ignores
+    /// suspended at, or the next it reaches) it gets
+    /// [`Resume::Close`](super::Resume::Close) and should leave its loop; everything
+    /// after that, `await`s included, runs to the end of the body. What it yields from then on is not delivered. A body that ignores
     /// `Resume::Close` and yields again is dropped at that yield, as if the
     /// generator had been dropped, so `close` always ends.
     ///
@@ -214,11 +214,9 @@ where
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.is_finished() {
-            (0, Some(0))
-        } else {
-            (usize::from(self.last.is_some()), None)
-        }
+        // `last` is only ever held once the body has finished.
+        let held = usize::from(self.last.is_some());
+        (held, self.body.is_none().then_some(held))
     }
 }
 
