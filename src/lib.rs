@@ -35,6 +35,9 @@
 //! # Modules
 //!
 //! - [`generate`](mod@generate): async generators ([`generate`](fn@generate), [`try_generate`], `_local` twins).
+//! - [`chunks`]: `readChunks` done right: [`read_chunks`](chunks::read_chunks), and records out of
+//!   chunks with bounded memory: [`lines`](chunks::lines), `ndjson`, `json_array`,
+//!   [`length_delimited`](chunks::length_delimited()), with errors that say where.
 //!
 //! # Feature flags
 //!
@@ -49,6 +52,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod chunks;
 pub mod generate;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};

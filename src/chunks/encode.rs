@@ -1,0 +1,352 @@
+//! Encoders and [`FrameWriter`]: send frames the decoders here read back.
+
+use std::fmt;
+use std::io;
+
+use futures_lite::{AsyncWrite, AsyncWriteExt};
+
+use super::length_delimited::{ByteOrder, Prefix};
+use super::{DEFAULT_MAX_FRAME_LEN, FrameError, FrameErrorKind};
+
+/// Writes items as frames into a byte buffer: the other half of a
+/// [`Decoder`](super::Decoder). Testable on a `Vec<u8>` with no runtime.
+///
+/// ```
+/// use aiter::chunks::{Encoder, LineEncoder};
+///
+/// let mut out = Vec::new();
+/// LineEncoder::new().encode("hello", &mut out)?;
+/// assert_eq!(out, b"hello\n");
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
+pub trait Encoder<Item> {
+    /// Appends `item`'s frame to `dst`. On error `dst` is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// When `item` can't be framed: too long, or holding a byte its framing can't
+    /// carry (see each encoder).
+    fn encode(&mut self, item: Item, dst: &mut Vec<u8>) -> Result<(), FrameError>;
+}
+
+/// Encodes lines for [`lines`](super::lines): each item then `\n`.
+///
+/// An item holding `\n`, or ending in `\r`, is refused
+/// ([`FrameErrorKind::InvalidInput`]): it would not read back as the same line.
+/// So is one longer than the limit ([`DEFAULT_MAX_FRAME_LEN`] by default).
+#[derive(Debug, Clone)]
+pub struct LineEncoder {
+    max_len: usize,
+    frames: u64,
+}
+
+impl LineEncoder {
+    /// A line encoder with the default limit.
+    pub fn new() -> Self {
+        Self {
+            max_len: DEFAULT_MAX_FRAME_LEN,
+            frames: 0,
+        }
+    }
+
+    /// Sets the longest line accepted, in bytes, without its newline.
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+}
+
+impl Default for LineEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: AsRef<str>> Encoder<S> for LineEncoder {
+    fn encode(&mut self, item: S, dst: &mut Vec<u8>) -> Result<(), FrameError> {
+        let line = item.as_ref();
+        let number = self.frames + 1;
+        let refuse = |kind| Err(FrameError::new(kind, 0).with_line(number));
+        if line.len() > self.max_len {
+            return refuse(FrameErrorKind::TooLong {
+                limit: self.max_len,
+                len: Some(line.len() as u64),
+            });
+        }
+        if line.contains('\n') || line.ends_with('\r') {
+            return refuse(FrameErrorKind::InvalidInput(
+                "a line can't hold `\\n` or end in `\\r`".to_owned(),
+            ));
+        }
+        self.frames = number;
+        dst.extend_from_slice(line.as_bytes());
+        dst.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Encodes NDJSON records for [`ndjson`](super::ndjson()): compact JSON then `\n`.
+#[cfg(feature = "json")]
+#[derive(Debug, Clone)]
+pub struct NdjsonEncoder {
+    max_len: usize,
+    frames: u64,
+}
+
+#[cfg(feature = "json")]
+impl NdjsonEncoder {
+    /// An NDJSON encoder with the default limit, [`DEFAULT_MAX_FRAME_LEN`].
+    pub fn new() -> Self {
+        Self {
+            max_len: DEFAULT_MAX_FRAME_LEN,
+            frames: 0,
+        }
+    }
+
+    /// Sets the longest record accepted, in bytes, without its newline.
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+}
+
+#[cfg(feature = "json")]
+impl Default for NdjsonEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T: serde::Serialize> Encoder<T> for NdjsonEncoder {
+    fn encode(&mut self, item: T, dst: &mut Vec<u8>) -> Result<(), FrameError> {
+        let number = self.frames + 1;
+        let start = dst.len();
+        // Compact JSON escapes control characters in strings, so it never holds a
+        // raw newline.
+        let result = serde_json::to_writer(&mut *dst, &item)
+            .map_err(FrameErrorKind::Json)
+            .and_then(|()| {
+                let len = dst.len() - start;
+                if len > self.max_len {
+                    Err(FrameErrorKind::TooLong {
+                        limit: self.max_len,
+                        len: Some(len as u64),
+                    })
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(kind) = result {
+            dst.truncate(start);
+            return Err(FrameError::new(kind, 0).with_line(number));
+        }
+        self.frames = number;
+        dst.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Encodes length-delimited frames for
+/// [`length_delimited`](super::length_delimited()): a length prefix (`u32`
+/// big-endian by default) then the bytes.
+#[derive(Debug, Clone)]
+pub struct LengthDelimitedEncoder {
+    prefix: Prefix,
+    max_len: usize,
+    frames: u64,
+}
+
+impl LengthDelimitedEncoder {
+    /// An encoder for `u32` big-endian prefixes and the default limit.
+    pub fn new() -> Self {
+        Self {
+            prefix: Prefix::default(),
+            max_len: DEFAULT_MAX_FRAME_LEN,
+            frames: 0,
+        }
+    }
+
+    /// Sets the largest frame accepted, in bytes, prefix not counted.
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+
+    /// Sets the prefix: `width` bytes (1, 2, 4 or 8), in `order`.
+    ///
+    /// # Panics
+    ///
+    /// If `width` is not 1, 2, 4 or 8.
+    #[must_use]
+    pub fn prefix(mut self, width: usize, order: ByteOrder) -> Self {
+        self.prefix = Prefix::new(width, order);
+        self
+    }
+}
+
+impl Default for LengthDelimitedEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B: AsRef<[u8]>> Encoder<B> for LengthDelimitedEncoder {
+    fn encode(&mut self, item: B, dst: &mut Vec<u8>) -> Result<(), FrameError> {
+        let frame = item.as_ref();
+        let number = self.frames + 1;
+        let len = frame.len() as u64;
+        if frame.len() > self.max_len || len > self.prefix.max_value() {
+            let limit = self.max_len.min(usize::try_from(self.prefix.max_value()).unwrap_or(usize::MAX));
+            let kind = FrameErrorKind::TooLong { limit, len: Some(len) };
+            return Err(FrameError::new(kind, 0).with_record(number));
+        }
+        self.frames = number;
+        self.prefix.write(len, dst);
+        dst.extend_from_slice(frame);
+        Ok(())
+    }
+}
+
+/// Bytes [`FrameWriter::feed`] gathers before writing them out: 64 KiB.
+const WRITE_BATCH: usize = 64 * 1024;
+
+/// Writes items as frames to an [`AsyncWrite`]: a socket sends what a decoder on
+/// the other side receives.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::chunks::{FrameWriter, LineEncoder};
+/// use futures_lite::StreamExt;
+///
+/// let mut out = Vec::new();
+/// let mut writer = FrameWriter::new(&mut out, LineEncoder::new());
+/// writer.send("one").await?;
+/// writer.send("two").await?;
+/// writer.close().await?;
+///
+/// let lines: Vec<String> = aiter::chunks::lines(&out[..]).try_collect().await?;
+/// assert_eq!(lines, ["one", "two"]);
+/// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+/// ```
+///
+/// # Cancellation safety
+///
+/// `send`, `flush` and `close` are not cancellation safe: if cancelled, part of
+/// a frame may have been written. Encoded bytes not yet written stay buffered and
+/// go out with the next `send` or `flush`.
+pub struct FrameWriter<W, E> {
+    writer: W,
+    encoder: E,
+    buf: Vec<u8>,
+    written: u64,
+}
+
+impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
+    /// A writer of `encoder`'s frames to `writer`.
+    pub fn new(writer: W, encoder: E) -> Self {
+        Self {
+            writer,
+            encoder,
+            buf: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Encodes `item` and writes it, with anything fed before, to the writer.
+    ///
+    /// # Errors
+    ///
+    /// When the encoder refuses the item (nothing is written for it) or writing fails.
+    pub async fn send<T>(&mut self, item: T) -> Result<(), FrameError>
+    where
+        E: Encoder<T>,
+    {
+        self.feed(item).await?;
+        self.write_buffer().await
+    }
+
+    /// Encodes `item` into the write buffer, writing the buffer out once it holds
+    /// 64 KiB: for many small frames, then [`FrameWriter::flush`].
+    ///
+    /// # Errors
+    ///
+    /// As [`FrameWriter::send`].
+    pub async fn feed<T>(&mut self, item: T) -> Result<(), FrameError>
+    where
+        E: Encoder<T>,
+    {
+        let start = self.buf.len();
+        let offset = self.written + start as u64;
+        self.encoder
+            .encode(item, &mut self.buf)
+            .map_err(|error| error.at_offset(offset))?;
+        if self.buf.len() >= WRITE_BATCH {
+            self.write_buffer().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes out everything fed and flushes the writer.
+    ///
+    /// # Errors
+    ///
+    /// When writing or flushing fails.
+    pub async fn flush(&mut self) -> Result<(), FrameError> {
+        self.write_buffer().await?;
+        self.writer.flush().await.map_err(|error| self.io_error(error))
+    }
+
+    /// Writes out everything fed and closes the writer (for a socket, shuts down
+    /// its sending side, so the peer sees EOF after the last frame).
+    ///
+    /// # Errors
+    ///
+    /// When writing or closing fails.
+    pub async fn close(&mut self) -> Result<(), FrameError> {
+        self.write_buffer().await?;
+        self.writer.close().await.map_err(|error| self.io_error(error))
+    }
+
+    /// The writer.
+    pub fn get_ref(&self) -> &W {
+        &self.writer
+    }
+
+    /// Takes the writer back; bytes fed but not written are lost.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+
+    async fn write_buffer(&mut self) -> Result<(), FrameError> {
+        while !self.buf.is_empty() {
+            match self.writer.write(&self.buf).await {
+                Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
+                Ok(n) => {
+                    self.buf.drain(..n);
+                    self.written += n as u64;
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(self.io_error(error)),
+            }
+        }
+        Ok(())
+    }
+
+    fn io_error(&self, error: io::Error) -> FrameError {
+        FrameError::new(FrameErrorKind::Io(error), self.written)
+    }
+}
+
+impl<W, E: fmt::Debug> fmt::Debug for FrameWriter<W, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameWriter")
+            .field("encoder", &self.encoder)
+            .field("buffered", &self.buf.len())
+            .field("written", &self.written)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,242 @@
+//! [`Frames`]: the framing engine, an `AsyncRead` and a [`Decoder`] as a stream.
+
+use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::stream::FusedStream;
+use futures_lite::AsyncRead;
+use pin_project_lite::pin_project;
+
+use super::{Decoded, Decoder, FrameError, FrameErrorKind, Input};
+
+/// How much [`Frames`] asks of the reader at a time: 64 KiB.
+pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
+
+pin_project! {
+    /// A stream of frames: reads an [`AsyncRead`] into one buffer and lets a
+    /// [`Decoder`] cut frames out of it.
+    ///
+    /// Made by [`lines`](super::lines), [`ndjson`](super::ndjson()),
+    /// [`json_array`](super::json_array()), [`length_delimited`](super::length_delimited())
+    /// or [`Frames::new`] with a decoder of your own.
+    ///
+    /// # Items and errors
+    ///
+    /// Items are `Result<D::Item, FrameError>`. Frames decoded before an error are
+    /// always delivered before it. After a non-fatal error (a frame too long, a bad
+    /// record) the stream goes on with the next frame; after a fatal one (I/O error,
+    /// EOF inside a frame, broken JSON array) it ends, see
+    /// [`FrameError::is_fatal`]. Every error carries the byte offset and the line
+    /// or record number of its frame.
+    ///
+    /// # Memory
+    ///
+    /// One buffer: [`DEFAULT_READ_SIZE`] (64 KiB), grown only while a single frame
+    /// needs more, which its decoder's limit bounds (8 MiB by default for the
+    /// decoders here), and given back once that frame is done. A 1 GiB line with no
+    /// newline costs at most the limit plus one read.
+    ///
+    /// The reader is dropped as soon as the stream ends.
+    ///
+    /// # Cancellation safety
+    ///
+    /// `next()` is cancellation safe: bytes read are kept in the buffer, and a
+    /// frame is removed from it only when it is returned.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Frames<R, D> {
+        #[pin]
+        reader: Option<R>,
+        decoder: D,
+        buf: Vec<u8>,
+        head: usize,
+        tail: usize,
+        offset: u64,
+        read_size: usize,
+        eof: bool,
+        done: bool,
+    }
+}
+
+impl<R: AsyncRead, D: Decoder> Frames<R, D> {
+    /// Frames of `reader`, cut by `decoder`.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{Frames, LineDecoder};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let input: &[u8] = b"one\ntwo\n";
+    /// let lines: Vec<String> = Frames::new(input, LineDecoder::new()).try_collect().await?;
+    /// assert_eq!(lines, ["one", "two"]);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
+    pub fn new(reader: R, decoder: D) -> Self {
+        Self {
+            reader: Some(reader),
+            decoder,
+            buf: Vec::new(),
+            head: 0,
+            tail: 0,
+            offset: 0,
+            read_size: DEFAULT_READ_SIZE,
+            eof: false,
+            done: false,
+        }
+    }
+}
+
+impl<R, D> Frames<R, D> {
+    /// Sets how many bytes to ask of the reader at a time (at least 1; default
+    /// [`DEFAULT_READ_SIZE`]). Frame limits do not depend on it.
+    pub fn read_size(mut self, read_size: usize) -> Self {
+        self.read_size = read_size.max(1);
+        self
+    }
+
+    /// The decoder, for example to read its counters.
+    pub fn decoder(&self) -> &D {
+        &self.decoder
+    }
+
+    /// The decoder, to change its settings between frames.
+    pub fn decoder_mut(&mut self) -> &mut D {
+        &mut self.decoder
+    }
+
+    /// The reader, until the stream has ended and released it.
+    pub fn get_ref(&self) -> Option<&R> {
+        self.reader.as_ref()
+    }
+
+    /// The 0-based offset of the first byte not yet consumed: after the last frame
+    /// returned, this is the number of input bytes it and its predecessors used.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Bytes read but not yet part of a returned frame.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.head..self.tail]
+    }
+}
+
+impl<R: AsyncRead, D: Decoder> Stream for Frames<R, D> {
+    type Item = Result<D::Item, FrameError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        loop {
+            if *this.done {
+                return Poll::Ready(None);
+            }
+            let input = Input::new(&this.buf[*this.head..*this.tail], *this.offset, *this.eof);
+            let (consumed, outcome) = match this.decoder.decode(input) {
+                Decoded::Frame { consumed, frame } => (consumed, Some(frame)),
+                Decoded::NeedMore { consumed } => (consumed, None),
+                Decoded::Fatal(error) => (0, Some(Err(error.into_fatal()))),
+                Decoded::Finished => {
+                    *this.done = true;
+                    this.reader.set(None);
+                    return Poll::Ready(None);
+                }
+            };
+            let consumed = consumed.min(*this.tail - *this.head);
+            *this.head += consumed;
+            *this.offset += consumed as u64;
+            if let Some(frame) = outcome {
+                if frame.as_ref().is_err_and(FrameError::is_fatal) {
+                    *this.done = true;
+                    this.reader.set(None);
+                }
+                return Poll::Ready(Some(frame));
+            }
+            if consumed > 0 {
+                continue;
+            }
+            if *this.eof {
+                *this.done = true;
+                this.reader.set(None);
+                if *this.head == *this.tail {
+                    return Poll::Ready(None);
+                }
+                let error = FrameError::new(FrameErrorKind::UnexpectedEof, *this.offset);
+                return Poll::Ready(Some(Err(position(error, this.decoder))));
+            }
+            make_room(this.buf, this.head, this.tail, *this.read_size);
+            let Some(reader) = this.reader.as_mut().as_pin_mut() else {
+                *this.done = true;
+                return Poll::Ready(None);
+            };
+            match reader.poll_read(cx, &mut this.buf[*this.tail..]) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0)) => *this.eof = true,
+                Poll::Ready(Ok(n)) => *this.tail += n,
+                Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(error)) => {
+                    *this.done = true;
+                    this.reader.set(None);
+                    let error = FrameError::new(FrameErrorKind::Io(error), *this.offset);
+                    return Poll::Ready(Some(Err(position(error, this.decoder))));
+                }
+            }
+        }
+    }
+}
+
+/// Adds the decoder's line and record numbers to an error the engine made.
+fn position<D: Decoder>(mut error: FrameError, decoder: &D) -> FrameError {
+    if let Some(line) = decoder.line() {
+        error = error.with_line(line);
+    }
+    if let Some(record) = decoder.record() {
+        error = error.with_record(record);
+    }
+    error
+}
+
+/// Makes at least a quarter of `read_size` free after `tail`: first by dropping
+/// consumed bytes, then by growing (only while one pending frame needs it). A large
+/// buffer left over from a large frame is given back once it is empty.
+fn make_room(buf: &mut Vec<u8>, head: &mut usize, tail: &mut usize, read_size: usize) {
+    if *head == *tail {
+        *head = 0;
+        *tail = 0;
+        if buf.len() > 4 * read_size {
+            *buf = Vec::new();
+        }
+    }
+    let wanted = read_size.div_ceil(4);
+    if buf.len() - *tail >= wanted {
+        return;
+    }
+    if *head > 0 {
+        buf.copy_within(*head..*tail, 0);
+        *tail -= *head;
+        *head = 0;
+    }
+    if buf.len() - *tail < wanted {
+        let len = (buf.len() * 2).max(*tail + read_size);
+        buf.resize(len, 0);
+    }
+}
+
+impl<R: AsyncRead, D: Decoder> FusedStream for Frames<R, D> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<R, D: fmt::Debug> fmt::Debug for Frames<R, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Frames")
+            .field("decoder", &self.decoder)
+            .field("offset", &self.offset)
+            .field("buffered", &(self.tail - self.head))
+            .field("eof", &self.eof)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}

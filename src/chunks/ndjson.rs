@@ -1,0 +1,156 @@
+//! NDJSON: [`ndjson`], one typed serde record a line.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use futures_lite::AsyncRead;
+use serde::de::DeserializeOwned;
+
+use super::lines::{LineSplitter, Split};
+use super::{Decoded, Decoder, FrameErrorKind, Frames, Input};
+
+/// A stream of NDJSON records: see [`ndjson()`].
+pub type Ndjson<R, T> = Frames<R, NdjsonDecoder<T>>;
+
+/// The records of newline-delimited JSON (NDJSON, JSON Lines) in `reader`, each
+/// line decoded into a `T` with serde.
+///
+/// - Blank lines (empty or only whitespace) are skipped: neither records nor errors.
+/// - A line that is not valid JSON, or not a valid `T`, is a [`FrameErrorKind::Json`]
+///   item naming its line and byte offset; the stream goes on with the next line.
+/// - A line longer than the limit ([`DEFAULT_MAX_FRAME_LEN`](super::DEFAULT_MAX_FRAME_LEN), 8 MiB; see
+///   [`Ndjson::max_len`]) is skipped unbuffered and reported; the stream goes on.
+/// - An I/O error ends the stream, after every record read before it.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize, Debug, PartialEq)]
+/// struct Event { id: u32 }
+///
+/// let input: &[u8] = b"{\"id\": 1}\n\n{\"id\": oops}\n{\"id\": 3}\n";
+/// let mut events = aiter::chunks::ndjson::<Event, _>(input);
+/// assert_eq!(events.next().await.unwrap()?, Event { id: 1 });
+/// let bad = events.next().await.unwrap().unwrap_err();
+/// assert_eq!(bad.to_string(), "line 3, byte 11: invalid JSON: expected value at column 8");
+/// assert_eq!(events.next().await.unwrap()?, Event { id: 3 });
+/// assert!(events.next().await.is_none());
+/// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+/// ```
+pub fn ndjson<T: DeserializeOwned, R: AsyncRead>(reader: R) -> Ndjson<R, T> {
+    Frames::new(reader, NdjsonDecoder::new())
+}
+
+impl<R, T> Ndjson<R, T> {
+    /// Sets the longest line accepted, in bytes, without its newline (default
+    /// [`DEFAULT_MAX_FRAME_LEN`](super::DEFAULT_MAX_FRAME_LEN)).
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.decoder_mut().splitter.max_len = max_len;
+        self
+    }
+}
+
+/// Decodes NDJSON lines into `T`: the [`Decoder`] behind [`ndjson()`].
+pub struct NdjsonDecoder<T> {
+    splitter: LineSplitter,
+    records: u64,
+    _records: PhantomData<fn() -> T>,
+}
+
+impl<T> NdjsonDecoder<T> {
+    /// An NDJSON decoder with the default line limit, [`DEFAULT_MAX_FRAME_LEN`](super::DEFAULT_MAX_FRAME_LEN).
+    pub fn new() -> Self {
+        Self {
+            splitter: LineSplitter::new(),
+            records: 0,
+            _records: PhantomData,
+        }
+    }
+
+    /// Sets the longest line accepted, in bytes, without its newline.
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.splitter.max_len = max_len;
+        self
+    }
+
+    /// Lines finished so far (blank and bad ones included).
+    pub fn lines_seen(&self) -> u64 {
+        self.splitter.line
+    }
+
+    /// Records decoded so far (good ones only).
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+}
+
+impl<T> Default for NdjsonDecoder<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for NdjsonDecoder<T> {
+    fn clone(&self) -> Self {
+        Self {
+            splitter: self.splitter.clone(),
+            records: self.records,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for NdjsonDecoder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NdjsonDecoder")
+            .field("max_len", &self.splitter.max_len)
+            .field("lines_seen", &self.splitter.line)
+            .field("records", &self.records)
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
+    type Item = T;
+
+    fn decode(&mut self, input: Input<'_>) -> Decoded<T> {
+        match self.splitter.split(input) {
+            Split::Line { content, consumed } => {
+                let line = &input.bytes[..content];
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    return Decoded::NeedMore { consumed };
+                }
+                let frame = match parse(line) {
+                    Ok(record) => {
+                        self.records += 1;
+                        Ok(record)
+                    }
+                    Err(error) => Err(self.splitter.error(FrameErrorKind::Json(error), input.offset)),
+                };
+                Decoded::Frame { consumed, frame }
+            }
+            Split::TooLong { error, consumed } => Decoded::Frame {
+                consumed,
+                frame: Err(error),
+            },
+            Split::NeedMore { consumed } => Decoded::NeedMore { consumed },
+        }
+    }
+
+    fn line(&self) -> Option<u64> {
+        Some(self.splitter.line + 1)
+    }
+}
+
+/// Parses one JSON value. Checking UTF-8 for the whole line first (fast, in bulk)
+/// lets serde_json skip checking each string on its own, which is slower; invalid
+/// UTF-8 goes to `from_slice` for serde_json's own message and position.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
