@@ -117,6 +117,12 @@ impl<R, D> Frames<R, D> {
         self.offset
     }
 
+    /// Bytes of memory the buffer holds now: at most the decoder's limit plus one
+    /// read, whatever the input.
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Bytes read but not yet part of a returned frame.
     pub fn buffered(&self) -> &[u8] {
         &self.buf[self.head..self.tail]

@@ -233,6 +233,13 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                             self.scan = ValueScan::new();
                             self.scanned = 0;
                             self.state = State::ItemEnd;
+                            if end > self.max_len {
+                                // Over the limit though complete: the same error as
+                                // when its bytes arrive in smaller reads.
+                                let kind = FrameErrorKind::TooLong { limit: self.max_len, len: None };
+                                let error = FrameError::new(kind, at).with_record(self.items);
+                                return Decoded::Frame { consumed: pos + end, frame: Err(error) };
+                            }
                             let frame = match super::ndjson::parse(&value[..end]) {
                                 Ok(item) => Ok(item),
                                 Err(error) => {
@@ -267,6 +274,9 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                     // A key: buffered whole (up to the limit), then compared.
                     let key = &bytes[pos..];
                     match self.scan.scan(key, self.scanned) {
+                        Ok(Some(end)) if end > self.max_len => {
+                            return self.syntax("object key over the limit", at);
+                        }
                         Ok(Some(end)) => {
                             self.scan = ValueScan::new();
                             self.scanned = 0;
