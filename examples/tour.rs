@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use aiter::generate::Resume;
 use aiter::{generate, try_generate};
-use futures_lite::{StreamExt, stream};
+use futures_lite::{AsyncWriteExt, StreamExt, stream};
 
 fn main() {
     smol::block_on(async {
@@ -18,6 +18,7 @@ fn main() {
         for_await_with_per_item_errors().await;
         delegating_with_yield_all().await;
         early_exit_with_close().await;
+        chunks_and_records_from_a_socket().await;
         println!("\ntour finished in {:.2?}", start.elapsed());
     });
 }
@@ -95,4 +96,67 @@ async fn early_exit_with_close() {
     println!("  consumer: that's enough, close()");
     readings.close().await;
     println!("  after close, next() gives {:?}", readings.next().await);
+}
+
+/// The lesson's `readChunks(stream)`, then records out of the chunks: a loopback
+/// TCP peer sends NDJSON with one line over the limit and one bad record.
+async fn chunks_and_records_from_a_socket() {
+    section("readChunks: chunks, then records, from a loopback socket");
+    let mut body = Vec::new();
+    for id in 1..=3 {
+        body.extend_from_slice(format!("{{\"id\": {id}, \"event\": \"login\"}}\n").as_bytes());
+    }
+    body.extend_from_slice(format!("{{\"id\": 4, \"blob\": \"{}\"}}\n", "x".repeat(5000)).as_bytes());
+    body.extend_from_slice(b"{\"id\": 5, \"event\": oops}\n{\"id\": 6, \"event\": \"logout\"}\n");
+
+    // Chunks: whatever sizes the socket delivers, at most 1 KiB each here.
+    let mut chunks = aiter::chunks::read_chunks(serve(body.clone()).await, 1024);
+    let mut sizes = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        sizes.push(chunk.expect("loopback read").len());
+    }
+    println!("  {} bytes in {} chunks: {sizes:?}", sizes.iter().sum::<usize>(), sizes.len());
+
+    // Records: each line decoded, at most 1 KiB a line; bad ones reported, not fatal.
+    #[cfg(feature = "json")]
+    {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)] // printed through Debug
+        struct Event {
+            id: u32,
+            event: String,
+        }
+        let mut events = aiter::chunks::ndjson::<Event, _>(serve(body).await).max_len(1024);
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(event) => println!("  {event:?}"),
+                Err(error) if !error.is_fatal() => println!("  skipped: {error}"),
+                Err(error) => {
+                    println!("  stopped: {error}");
+                    break;
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "json"))]
+    {
+        let _ = body;
+        println!("  (records need the `json` feature)");
+    }
+}
+
+/// A loopback TCP connection whose peer writes `body` in 700-byte writes, then closes.
+async fn serve(body: Vec<u8>) -> smol::net::TcpStream {
+    let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let address = listener.local_addr().expect("bound address");
+    smol::spawn(async move {
+        let mut peer = smol::net::TcpStream::connect(address).await.expect("connect");
+        for part in body.chunks(700) {
+            peer.write_all(part).await.expect("write");
+            smol::Timer::after(Duration::from_millis(1)).await;
+        }
+        peer.close().await.expect("close");
+    })
+    .detach();
+    listener.accept().await.expect("accept").0
 }
