@@ -54,6 +54,8 @@
 
 pub mod chunks;
 pub mod generate;
+#[cfg(feature = "http")]
+pub mod http;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};
 

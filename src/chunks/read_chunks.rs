@@ -88,6 +88,12 @@ impl<R> ReadChunks<R> {
     pub fn get_ref(&self) -> Option<&R> {
         self.reader.as_ref()
     }
+
+    /// Takes the reader back, unless the stream has ended and released it. Bytes of
+    /// chunks already returned are not in it any more.
+    pub fn into_inner(self) -> Option<R> {
+        self.reader
+    }
 }
 
 impl<R: AsyncRead> Stream for ReadChunks<R> {

@@ -1,0 +1,45 @@
+//! HTTP glue (feature `http`): response bodies as chunk streams, on
+//! [isahc](https://docs.rs/isahc) (libcurl underneath; no async-std, no tokio).
+//!
+//! The `http` feature uses isahc rather than surf: surf depends on async-std in
+//! every configuration, which aiter keeps out of its dependency tree. isahc is the
+//! client surf's own curl backend wraps, and it runs on any executor. Its version is
+//! re-exported as [`isahc`](crate::http::isahc), so your requests and ours agree.
+//!
+//! ```no_run
+//! # futures_lite::future::block_on(async {
+//! use futures_lite::StreamExt;
+//!
+//! let response = isahc::get_async("https://example.com/big.ndjson").await?;
+//! let mut body = aiter::http::body_chunks(response);
+//! while let Some(chunk) = body.next().await {
+//!     let chunk = chunk?; // a short body is an error, not a silent short file
+//!     eprintln!("{}", body.progress()); // "65536 of 1048576 bytes (6%)"
+//! #   drop(chunk);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+//! ```
+
+mod body;
+
+pub use body::{BodyChunks, BodyError, Progress};
+pub use isahc;
+
+use isahc::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
+
+/// A response's body as chunks with progress, its length taken from
+/// `Content-Length` (unless a `Content-Encoding` other than `identity` makes the
+/// body's decoded length differ from it). See [`BodyChunks`].
+///
+/// The status is not checked here: look at `response.status()` first.
+pub fn body_chunks(response: isahc::Response<isahc::AsyncBody>) -> BodyChunks<isahc::AsyncBody> {
+    let headers = response.headers();
+    let encoded = headers
+        .get(CONTENT_ENCODING)
+        .is_some_and(|encoding| !encoding.as_bytes().eq_ignore_ascii_case(b"identity"));
+    let expected = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.trim().parse::<u64>().ok())
+        .filter(|_| !encoded);
+    BodyChunks::new(response.into_body(), expected)
+}
