@@ -76,13 +76,22 @@ async fn check(input: impl AsyncRead + Unpin, max_line: usize) -> ExitCode {
             Ok(_) => good += 1,
             Err(error) if matches!(error.kind(), FrameErrorKind::Io(_)) => {
                 let _ = out.flush();
-                eprintln!("ndjson_check: read failed at byte {}: {}", error.offset(), error.message());
+                eprintln!(
+                    "ndjson_check: read failed at byte {}: {}",
+                    error.offset(),
+                    error.message()
+                );
                 return ExitCode::from(2);
             }
             Err(error) => {
                 bad += 1;
                 let line = error.line().unwrap_or_default();
-                let _ = writeln!(out, "line {line}, byte {}: {}", error.offset(), error.message());
+                let _ = writeln!(
+                    out,
+                    "line {line}, byte {}: {}",
+                    error.offset(),
+                    error.message()
+                );
             }
         }
     }
@@ -90,5 +99,9 @@ async fn check(input: impl AsyncRead + Unpin, max_line: usize) -> ExitCode {
     if out.flush().is_err() {
         return ExitCode::from(2);
     }
-    if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -106,7 +106,9 @@ async fn chunks_and_records_from_a_socket() {
     for id in 1..=3 {
         body.extend_from_slice(format!("{{\"id\": {id}, \"event\": \"login\"}}\n").as_bytes());
     }
-    body.extend_from_slice(format!("{{\"id\": 4, \"blob\": \"{}\"}}\n", "x".repeat(5000)).as_bytes());
+    body.extend_from_slice(
+        format!("{{\"id\": 4, \"blob\": \"{}\"}}\n", "x".repeat(5000)).as_bytes(),
+    );
     body.extend_from_slice(b"{\"id\": 5, \"event\": oops}\n{\"id\": 6, \"event\": \"logout\"}\n");
 
     // Chunks: whatever sizes the socket delivers, at most 1 KiB each here.
@@ -115,7 +117,11 @@ async fn chunks_and_records_from_a_socket() {
     while let Some(chunk) = chunks.next().await {
         sizes.push(chunk.expect("loopback read").len());
     }
-    println!("  {} bytes in {} chunks: {sizes:?}", sizes.iter().sum::<usize>(), sizes.len());
+    println!(
+        "  {} bytes in {} chunks: {sizes:?}",
+        sizes.iter().sum::<usize>(),
+        sizes.len()
+    );
 
     // Records: each line decoded, at most 1 KiB a line; bad ones reported, not fatal.
     #[cfg(feature = "json")]
@@ -147,10 +153,14 @@ async fn chunks_and_records_from_a_socket() {
 
 /// A loopback TCP connection whose peer writes `body` in 700-byte writes, then closes.
 async fn serve(body: Vec<u8>) -> smol::net::TcpStream {
-    let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = smol::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let address = listener.local_addr().expect("bound address");
     smol::spawn(async move {
-        let mut peer = smol::net::TcpStream::connect(address).await.expect("connect");
+        let mut peer = smol::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
         for part in body.chunks(700) {
             peer.write_all(part).await.expect("write");
             smol::Timer::after(Duration::from_millis(1)).await;

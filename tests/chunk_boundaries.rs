@@ -18,7 +18,13 @@ fn outcome<T: std::fmt::Debug>(frames: impl Stream<Item = Result<T, FrameError>>
         frames
             .map(|frame| {
                 frame.map(|item| format!("{item:?}")).map_err(|error| {
-                    (error.to_string(), error.offset(), error.line(), error.record(), error.is_fatal())
+                    (
+                        error.to_string(),
+                        error.offset(),
+                        error.line(),
+                        error.record(),
+                        error.is_fatal(),
+                    )
                 })
             })
             .collect(),
@@ -58,22 +64,27 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn text() -> impl Strategy<Value = Vec<u8>> {
-    (prop::collection::vec((line(), any::<bool>()), 0..12), any::<bool>()).prop_map(|(lines, final_newline)| {
-        let mut out = Vec::new();
-        for (line, crlf) in lines {
-            out.extend_from_slice(&line);
-            out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-        }
-        if !final_newline {
-            out.extend_from_slice(b"tail");
-        }
-        out
-    })
+    (
+        prop::collection::vec((line(), any::<bool>()), 0..12),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, final_newline)| {
+            let mut out = Vec::new();
+            for (line, crlf) in lines {
+                out.extend_from_slice(&line);
+                out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            if !final_newline {
+                out.extend_from_slice(b"tail");
+            }
+            out
+        })
 }
 
 fn ndjson_line() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        (0u32..1000).prop_map(|id| format!("{{\"id\": {id}, \"tag\": \"é\\\"{id}\"}}").into_bytes()),
+        (0u32..1000)
+            .prop_map(|id| format!("{{\"id\": {id}, \"tag\": \"é\\\"{id}\"}}").into_bytes()),
         Just(b"".to_vec()),
         Just(b"  \t".to_vec()),
         Just(b"{broken".to_vec()),
@@ -101,9 +112,14 @@ fn json_item() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3).prop_map(|items| format!("[{}]", items.join(", "))),
+            prop::collection::vec(inner.clone(), 0..3)
+                .prop_map(|items| format!("[{}]", items.join(", "))),
             prop::collection::vec(inner, 0..3).prop_map(|items| {
-                let fields: Vec<String> = items.iter().enumerate().map(|(i, v)| format!("\"k{i}\": {v}")).collect();
+                let fields: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| format!("\"k{i}\": {v}"))
+                    .collect();
                 format!("{{ {} }}", fields.join(",\n"))
             }),
         ]
@@ -111,34 +127,43 @@ fn json_item() -> impl Strategy<Value = String> {
 }
 
 fn json_document() -> impl Strategy<Value = (Vec<u8>, bool)> {
-    (prop::collection::vec(json_item(), 0..8), any::<bool>(), 0usize..3).prop_map(|(items, wrapped, damage)| {
-        let array = format!("[ {} ]", items.join(" ,\r\n"));
-        let document = if wrapped {
-            format!(r#"{{"skip": {{"data": [1, "]"]}}, "data": {array}, "after": 1}}"#)
-        } else {
-            array
-        };
-        let mut document = document.into_bytes();
-        let middle = document.len() / 2;
-        match damage {
-            1 => document.truncate(document.len() * 2 / 3),
-            2 => document.splice(middle..middle, *b" ,, ").for_each(drop),
-            _ => {}
-        }
-        (document, wrapped)
-    })
+    (
+        prop::collection::vec(json_item(), 0..8),
+        any::<bool>(),
+        0usize..3,
+    )
+        .prop_map(|(items, wrapped, damage)| {
+            let array = format!("[ {} ]", items.join(" ,\r\n"));
+            let document = if wrapped {
+                format!(r#"{{"skip": {{"data": [1, "]"]}}, "data": {array}, "after": 1}}"#)
+            } else {
+                array
+            };
+            let mut document = document.into_bytes();
+            let middle = document.len() / 2;
+            match damage {
+                1 => document.truncate(document.len() * 2 / 3),
+                2 => document.splice(middle..middle, *b" ,, ").for_each(drop),
+                _ => {}
+            }
+            (document, wrapped)
+        })
 }
 
 fn length_delimited_input() -> impl Strategy<Value = Vec<u8>> {
-    (prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..8), 0usize..4).prop_map(|(frames, cut)| {
-        let mut out = Vec::new();
-        for frame in frames {
-            out.extend_from_slice(&u16::try_from(frame.len()).unwrap().to_le_bytes());
-            out.extend_from_slice(&frame);
-        }
-        out.truncate(out.len().saturating_sub(cut));
-        out
-    })
+    (
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..8),
+        0usize..4,
+    )
+        .prop_map(|(frames, cut)| {
+            let mut out = Vec::new();
+            for frame in frames {
+                out.extend_from_slice(&u16::try_from(frame.len()).unwrap().to_le_bytes());
+                out.extend_from_slice(&frame);
+            }
+            out.truncate(out.len().saturating_sub(cut));
+            out
+        })
 }
 
 proptest! {

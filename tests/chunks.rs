@@ -1,4 +1,4 @@
-//! `aiter::chunks`: read_chunks, stream_reader, and every decoder and encoder.
+//! `aiter::chunks`: `read_chunks`, `stream_reader`, and every decoder and encoder.
 
 mod support;
 
@@ -17,7 +17,11 @@ use support::{Endless, FailingReader, SplitReader};
 
 /// Collects a frame stream as `Ok(item)` or `Err("Display of the error")`.
 fn collect<T>(frames: impl Stream<Item = Result<T, FrameError>>) -> Vec<Result<T, String>> {
-    block_on(frames.map(|frame| frame.map_err(|error| error.to_string())).collect())
+    block_on(
+        frames
+            .map(|frame| frame.map_err(|error| error.to_string()))
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------- read_chunks
@@ -46,45 +50,64 @@ impl<R: AsyncRead + Unpin> AsyncRead for DropFlag<R> {
 
 #[test]
 fn read_chunks_yields_the_input_in_order_and_ends_at_eof() {
-    let chunks: Vec<_> = block_on(chunks::read_chunks(SplitReader::new(&b"abcdefgh"[..], vec![3]), 4).try_collect())
-        .unwrap();
+    let chunks: Vec<_> =
+        block_on(chunks::read_chunks(SplitReader::new(&b"abcdefgh"[..], vec![3]), 4).try_collect())
+            .unwrap();
     assert_eq!(chunks, ["abc", "def", "gh"]);
 }
 
 #[test]
 fn read_chunks_never_yields_more_than_the_chunk_size() {
     let input = vec![7u8; 10_000];
-    let chunks: Vec<bytes::Bytes> = block_on(chunks::read_chunks(&input[..], 1000).try_collect()).unwrap();
-    assert!(chunks.iter().all(|chunk| chunk.len() <= 1000 && !chunk.is_empty()));
+    let chunks: Vec<bytes::Bytes> =
+        block_on(chunks::read_chunks(&input[..], 1000).try_collect()).unwrap();
+    assert!(
+        chunks
+            .iter()
+            .all(|chunk| chunk.len() <= 1000 && !chunk.is_empty())
+    );
     assert_eq!(chunks.concat(), input);
 }
 
 #[test]
 fn read_chunks_ends_with_the_io_error_after_the_bytes_before_it() {
-    let reader = FailingReader::new(&b"partial"[..], io::Error::new(io::ErrorKind::ConnectionReset, "reset"));
+    let reader = FailingReader::new(
+        &b"partial"[..],
+        io::Error::new(io::ErrorKind::ConnectionReset, "reset"),
+    );
     let items: Vec<_> = block_on(chunks::read_chunks(reader, 4).collect());
     assert_eq!(items.len(), 3);
     assert_eq!(items[0].as_ref().unwrap(), "part");
     assert_eq!(items[1].as_ref().unwrap(), "ial");
-    assert_eq!(items[2].as_ref().unwrap_err().kind(), io::ErrorKind::ConnectionReset);
+    assert_eq!(
+        items[2].as_ref().unwrap_err().kind(),
+        io::ErrorKind::ConnectionReset
+    );
 }
 
 #[test]
 fn read_chunks_releases_the_reader_when_finished() {
     let dropped = Arc::new(AtomicBool::new(false));
-    let reader = DropFlag { inner: &b"abc"[..], dropped: dropped.clone() };
+    let reader = DropFlag {
+        inner: &b"abc"[..],
+        dropped: dropped.clone(),
+    };
     let mut chunks = chunks::read_chunks(reader, 2);
-    block_on(async {
-        while chunks.next().await.is_some() {}
-    });
-    assert!(dropped.load(Ordering::SeqCst), "the reader is released at the end, not when the stream is dropped");
+    block_on(async { while chunks.next().await.is_some() {} });
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the reader is released at the end, not when the stream is dropped"
+    );
     assert!(chunks.get_ref().is_none());
 }
 
 #[test]
 fn read_chunks_releases_the_reader_when_dropped_early() {
     let dropped = Arc::new(AtomicBool::new(false));
-    let reader = DropFlag { inner: &b"abcdef"[..], dropped: dropped.clone() };
+    let reader = DropFlag {
+        inner: &b"abcdef"[..],
+        dropped: dropped.clone(),
+    };
     let mut chunks = chunks::read_chunks(reader, 2);
     assert_eq!(block_on(chunks.next()).unwrap().unwrap(), "ab");
     assert!(!dropped.load(Ordering::SeqCst));
@@ -98,15 +121,20 @@ fn read_chunks_reuses_its_buffer_once_a_chunk_is_dropped() {
     let mut chunks = chunks::read_chunks(&input[..], 4096);
     let first = block_on(chunks.next()).unwrap().unwrap().as_ptr();
     let second = block_on(chunks.next()).unwrap().unwrap().as_ptr();
-    assert_eq!(first, second, "the second read went into the first chunk's memory");
+    assert_eq!(
+        first, second,
+        "the second read went into the first chunk's memory"
+    );
 }
 
 #[test]
 fn read_chunks_never_overwrites_a_chunk_still_held() {
     let input: Vec<u8> = (0..=255u8).cycle().take(50_000).collect();
-    let held: Vec<bytes::Bytes> =
-        block_on(chunks::read_chunks(SplitReader::new(input.clone(), vec![4096, 10, 700]), 4096).try_collect())
-            .unwrap();
+    let held: Vec<bytes::Bytes> = block_on(
+        chunks::read_chunks(SplitReader::new(input.clone(), vec![4096, 10, 700]), 4096)
+            .try_collect(),
+    )
+    .unwrap();
     assert_eq!(held.concat(), input);
 }
 
@@ -122,13 +150,24 @@ fn read_chunks_is_send_with_a_send_reader() {
 fn stream_reader_turns_chunks_into_a_reader_for_a_decoder() {
     let chunks = stream::iter(["one\ntw", "", "o\r", "\nthree"].map(Ok::<_, io::Error>));
     let lines = collect(chunks::lines(chunks::stream_reader(chunks)));
-    assert_eq!(lines, [Ok("one".to_owned()), Ok("two".to_owned()), Ok("three".to_owned())]);
+    assert_eq!(
+        lines,
+        [
+            Ok("one".to_owned()),
+            Ok("two".to_owned()),
+            Ok("three".to_owned())
+        ]
+    );
 }
 
 #[test]
 fn stream_reader_reports_an_error_after_the_bytes_before_it() {
     use futures_lite::AsyncReadExt;
-    let chunks = stream::iter([Ok(&b"ok"[..]), Err(io::Error::other("boom")), Ok(&b"after"[..])]);
+    let chunks = stream::iter([
+        Ok(&b"ok"[..]),
+        Err(io::Error::other("boom")),
+        Ok(&b"after"[..]),
+    ]);
     let mut reader = chunks::stream_reader(chunks);
     let mut buf = [0u8; 10];
     block_on(async {
@@ -163,20 +202,28 @@ fn a_line_over_the_limit_is_an_error_item_and_the_next_line_follows() {
 
 #[test]
 fn a_line_at_the_limit_with_crlf_is_accepted() {
-    let lines = collect(chunks::lines(SplitReader::new(&b"0123456789\r\n"[..], vec![11, 1])).max_len(10));
+    let lines =
+        collect(chunks::lines(SplitReader::new(&b"0123456789\r\n"[..], vec![11, 1])).max_len(10));
     assert_eq!(lines, [Ok("0123456789".to_owned())]);
 }
 
 #[test]
 fn invalid_utf8_is_an_error_item_and_the_stream_goes_on() {
     let lines = collect(chunks::lines(&b"\xff\xfe\nfine\n"[..]));
-    assert_eq!(lines, [Err("line 1, byte 0: invalid UTF-8".to_owned()), Ok("fine".to_owned())]);
+    assert_eq!(
+        lines,
+        [
+            Err("line 1, byte 0: invalid UTF-8".to_owned()),
+            Ok("fine".to_owned())
+        ]
+    );
 }
 
 #[test]
 fn a_huge_line_without_newline_costs_at_most_the_limit() {
     // 256 MiB of 'x' and no newline, limit 1 MiB.
-    let reader = futures_lite::AsyncReadExt::chain(Endless::new(b'x', 256 << 20), &b"\nafter\n"[..]);
+    let reader =
+        futures_lite::AsyncReadExt::chain(Endless::new(b'x', 256 << 20), &b"\nafter\n"[..]);
     let mut lines = chunks::lines(reader).max_len(1 << 20);
     let error = block_on(lines.next()).unwrap().unwrap_err();
     assert!(matches!(error.kind(), FrameErrorKind::TooLong { limit, .. } if *limit == 1 << 20));
@@ -187,22 +234,33 @@ fn a_huge_line_without_newline_costs_at_most_the_limit() {
 
 #[test]
 fn an_io_error_ends_lines_after_every_complete_line() {
-    let reader = FailingReader::new(&b"one\ntwo\nthr"[..], io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+    let reader = FailingReader::new(
+        &b"one\ntwo\nthr"[..],
+        io::Error::new(io::ErrorKind::BrokenPipe, "gone"),
+    );
     let lines = collect(chunks::lines(reader));
     assert_eq!(
         lines,
-        [Ok("one".to_owned()), Ok("two".to_owned()), Err("line 3, byte 8: I/O error: gone".to_owned())]
+        [
+            Ok("one".to_owned()),
+            Ok("two".to_owned()),
+            Err("line 3, byte 8: I/O error: gone".to_owned())
+        ]
     );
 }
 
 #[test]
 fn the_line_decoder_works_on_byte_slices_without_a_runtime() {
     let mut decoder = LineDecoder::new();
-    let Decoded::Frame { consumed, frame } = decoder.decode(Input::new(b"hi\nrest", 0, false)) else {
+    let Decoded::Frame { consumed, frame } = decoder.decode(Input::new(b"hi\nrest", 0, false))
+    else {
         panic!("a line")
     };
     assert_eq!((consumed, frame.unwrap()), (3, "hi".to_owned()));
-    assert!(matches!(decoder.decode(Input::new(b"rest", 3, false)), Decoded::NeedMore { consumed: 0 }));
+    assert!(matches!(
+        decoder.decode(Input::new(b"rest", 3, false)),
+        Decoded::NeedMore { consumed: 0 }
+    ));
 }
 
 // --------------------------------------------------------------------- ndjson
@@ -214,7 +272,10 @@ struct Event {
 }
 
 fn event(id: u32) -> Event {
-    Event { id, name: format!("event {id}") }
+    Event {
+        id,
+        name: format!("event {id}"),
+    }
 }
 
 #[test]
@@ -231,9 +292,15 @@ fn a_bad_ndjson_line_is_an_error_naming_line_and_byte_and_the_stream_goes_on() {
     assert_eq!(records.len(), 4);
     assert_eq!(records[0], Ok(event(1)));
     let second = records[1].as_ref().unwrap_err();
-    assert_eq!(second, "line 2, byte 26: invalid JSON: invalid type: string \"two\", expected u32 at column 11");
+    assert_eq!(
+        second,
+        "line 2, byte 26: invalid JSON: invalid type: string \"two\", expected u32 at column 11"
+    );
     let third = records[2].as_ref().unwrap_err();
-    assert!(third.starts_with("line 3, byte 39: invalid JSON: key must be a string"), "{third}");
+    assert!(
+        third.starts_with("line 3, byte 39: invalid JSON: key must be a string"),
+        "{third}"
+    );
     assert_eq!(records[3], Ok(event(4)));
 }
 
@@ -242,7 +309,10 @@ fn a_bad_ndjson_line_is_an_error_naming_line_and_byte_and_the_stream_goes_on() {
 #[test]
 fn json_array_yields_the_items_of_a_top_level_array() {
     let input = br#" [ {"id": 1, "name": "event 1"} , {"id":2,"name":"event 2"}] trailing"#;
-    assert_eq!(collect(chunks::json_array::<Event, _>(&input[..])), [Ok(event(1)), Ok(event(2))]);
+    assert_eq!(
+        collect(chunks::json_array::<Event, _>(&input[..])),
+        [Ok(event(1)), Ok(event(2))]
+    );
 }
 
 #[test]
@@ -267,14 +337,24 @@ fn json_array_of_an_empty_array_is_empty() {
 #[test]
 fn json_array_reports_a_missing_array() {
     let items = collect(chunks::json_array::<u32, _>(&br#"{"data": {"x": 1}}"#[..]).at("/items"));
-    assert_eq!(items, [Err("record 1, byte 17: no JSON array at pointer \"/items\"".to_owned())]);
+    assert_eq!(
+        items,
+        [Err(
+            "record 1, byte 17: no JSON array at pointer \"/items\"".to_owned()
+        )]
+    );
 }
 
 #[test]
 fn a_json_array_item_of_the_wrong_type_is_an_error_and_the_stream_goes_on() {
     let items = collect(chunks::json_array::<u32, _>(&b"[1, \"two\", 3]"[..]));
     assert_eq!(items.len(), 3);
-    assert!(items[1].as_ref().unwrap_err().starts_with("record 2, byte 4: invalid JSON: invalid type"));
+    assert!(
+        items[1]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("record 2, byte 4: invalid JSON: invalid type")
+    );
     assert_eq!(items[2], Ok(3));
 }
 
@@ -283,19 +363,30 @@ fn a_json_array_syntax_error_ends_the_stream_after_the_items_before_it() {
     let items = collect(chunks::json_array::<u32, _>(&b"[1, 2 3, 4]"[..]));
     assert_eq!(items.len(), 3, "{items:?}");
     assert_eq!(items[..2], [Ok(1), Ok(2)]);
-    assert_eq!(items[2], Err("record 3, byte 6: invalid JSON: expected `,` or `]` after an item".to_owned()));
+    assert_eq!(
+        items[2],
+        Err("record 3, byte 6: invalid JSON: expected `,` or `]` after an item".to_owned())
+    );
 }
 
 #[test]
 fn a_json_array_cut_short_is_an_unexpected_eof() {
     let items = collect(chunks::json_array::<u32, _>(&b"[1, 2,"[..]));
-    assert_eq!(items, [Ok(1), Ok(2), Err("record 3, byte 6: unexpected end of input".to_owned())]);
+    assert_eq!(
+        items,
+        [
+            Ok(1),
+            Ok(2),
+            Err("record 3, byte 6: unexpected end of input".to_owned())
+        ]
+    );
 }
 
 #[test]
 fn a_json_array_item_over_the_limit_is_skipped_and_the_stream_goes_on() {
     let input = br#"["short", "this string is far too long", "next"]"#;
-    let items = collect(chunks::json_array::<String, _>(SplitReader::new(&input[..], vec![3])).max_len(10));
+    let items =
+        collect(chunks::json_array::<String, _>(SplitReader::new(&input[..], vec![3])).max_len(10));
     assert_eq!(
         items,
         [
@@ -322,7 +413,8 @@ impl<'de> Deserialize<'de> for Counted {
 #[test]
 fn json_array_parses_each_item_once_even_in_one_byte_reads() {
     let input = br#"[{"a": [1, 2, {"b": "c"}]}, "x", 3, {"long": "........................................"}]"#;
-    let items = block_on(chunks::json_array::<Counted, _>(SplitReader::new(&input[..], vec![1])).count());
+    let items =
+        block_on(chunks::json_array::<Counted, _>(SplitReader::new(&input[..], vec![1])).count());
     assert_eq!(items, 4);
     assert_eq!(DESERIALIZED.load(Ordering::SeqCst), 4);
 }
@@ -331,13 +423,17 @@ fn json_array_parses_each_item_once_even_in_one_byte_reads() {
 
 #[test]
 fn length_delimited_reads_u32_big_endian_frames_by_default() {
-    let frames = collect(chunks::length_delimited(&b"\0\0\0\x03abc\0\0\0\0\0\0\0\x01z"[..]));
+    let frames = collect(chunks::length_delimited(
+        &b"\0\0\0\x03abc\0\0\0\0\0\0\0\x01z"[..],
+    ));
     assert_eq!(frames, [Ok("abc".into()), Ok("".into()), Ok("z".into())]);
 }
 
 #[test]
 fn length_delimited_takes_other_widths_and_byte_orders() {
-    let frames = collect(chunks::length_delimited(&b"\x02\x00hi\x01\x00!"[..]).prefix(2, ByteOrder::LittleEndian));
+    let frames = collect(
+        chunks::length_delimited(&b"\x02\x00hi\x01\x00!"[..]).prefix(2, ByteOrder::LittleEndian),
+    );
     assert_eq!(frames, [Ok("hi".into()), Ok("!".into())]);
 }
 
@@ -364,7 +460,10 @@ impl AsyncRead for ThenStall {
 fn an_oversized_length_prefix_is_refused_before_its_bytes_arrive() {
     let mut frames = chunks::length_delimited(ThenStall(b"\xff\xff\xff\xff")).max_len(1024);
     let error = block_on(frames.next()).unwrap().unwrap_err();
-    assert_eq!(error.to_string(), "record 1, byte 0: 4294967295 bytes, over the limit of 1024 bytes");
+    assert_eq!(
+        error.to_string(),
+        "record 1, byte 0: 4294967295 bytes, over the limit of 1024 bytes"
+    );
     assert!(!error.is_fatal());
     assert!(frames.buffer_capacity() <= 2 * chunks::DEFAULT_READ_SIZE);
 }
@@ -376,14 +475,23 @@ fn an_oversized_frame_is_skipped_and_the_next_one_follows() {
     let frames = collect(chunks::length_delimited(SplitReader::new(input, vec![2])).max_len(4));
     assert_eq!(
         frames,
-        [Err("record 1, byte 0: 5 bytes, over the limit of 4 bytes".to_owned()), Ok("ok".into())]
+        [
+            Err("record 1, byte 0: 5 bytes, over the limit of 4 bytes".to_owned()),
+            Ok("ok".into())
+        ]
     );
 }
 
 #[test]
 fn eof_inside_a_length_delimited_frame_is_an_error() {
     let frames = collect(chunks::length_delimited(&b"\0\0\0\x01a\0\0\0\x09abc"[..]));
-    assert_eq!(frames, [Ok("a".into()), Err("record 2, byte 5: unexpected end of input".to_owned())]);
+    assert_eq!(
+        frames,
+        [
+            Ok("a".into()),
+            Err("record 2, byte 5: unexpected end of input".to_owned())
+        ]
+    );
 }
 
 // ------------------------------------------------------------------- encoders
@@ -393,7 +501,12 @@ fn encoders_refuse_what_would_not_read_back() {
     let mut out = Vec::new();
     assert!(LineEncoder::new().encode("two\nlines", &mut out).is_err());
     assert!(LineEncoder::new().encode("cr\r", &mut out).is_err());
-    assert!(LengthDelimitedEncoder::new().prefix(1, ByteOrder::BigEndian).encode(vec![0u8; 256], &mut out).is_err());
+    assert!(
+        LengthDelimitedEncoder::new()
+            .prefix(1, ByteOrder::BigEndian)
+            .encode(vec![0u8; 256], &mut out)
+            .is_err()
+    );
     assert!(out.is_empty());
 }
 
@@ -418,18 +531,26 @@ fn frames_sent_over_a_loopback_socket_read_back_the_same() {
         let (socket, _) = listener.accept().await.unwrap();
         let mut reader = futures_lite::io::BufReader::new(socket);
         let mut first = String::new();
-        futures_lite::AsyncBufReadExt::read_line(&mut reader, &mut first).await.unwrap();
+        futures_lite::AsyncBufReadExt::read_line(&mut reader, &mut first)
+            .await
+            .unwrap();
         assert_eq!(first, "héllo\n");
-        let mut records = chunks::ndjson::<Event, _>(futures_lite::AsyncReadExt::take(&mut reader, 0));
+        let mut records =
+            chunks::ndjson::<Event, _>(futures_lite::AsyncReadExt::take(&mut reader, 0));
         assert!(records.next().await.is_none());
         sender.await;
         // The rest: 1000 NDJSON lines, then one length-delimited frame.
         let mut rest = Vec::new();
-        futures_lite::AsyncReadExt::read_to_end(&mut reader, &mut rest).await.unwrap();
+        futures_lite::AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
         let split = rest.len() - 12;
         let records: Vec<Event> = chunks::ndjson(&rest[..split]).try_collect().await.unwrap();
         assert_eq!(records, (0..1000).map(event).collect::<Vec<_>>());
-        let frames: Vec<bytes::Bytes> = chunks::length_delimited(&rest[split..]).try_collect().await.unwrap();
+        let frames: Vec<bytes::Bytes> = chunks::length_delimited(&rest[split..])
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(frames, [&b"\nbinary\0"[..]]);
     });
 }
@@ -454,13 +575,26 @@ fn a_decoder_of_your_own_plugs_into_frames() {
         type Item = (u8, u8);
         fn decode(&mut self, input: Input<'_>) -> Decoded<(u8, u8)> {
             match input.bytes {
-                [a, b, ..] => Decoded::Frame { consumed: 2, frame: Ok((*a, *b)) },
+                [a, b, ..] => Decoded::Frame {
+                    consumed: 2,
+                    frame: Ok((*a, *b)),
+                },
                 _ => Decoded::NeedMore { consumed: 0 },
             }
         }
     }
-    let frames = collect(chunks::Frames::new(SplitReader::new(&b"abcde"[..], vec![1]), Pairs));
-    assert_eq!(frames, [Ok((b'a', b'b')), Ok((b'c', b'd')), Err("byte 4: unexpected end of input".to_owned())]);
+    let frames = collect(chunks::Frames::new(
+        SplitReader::new(&b"abcde"[..], vec![1]),
+        Pairs,
+    ));
+    assert_eq!(
+        frames,
+        [
+            Ok((b'a', b'b')),
+            Ok((b'c', b'd')),
+            Err("byte 4: unexpected end of input".to_owned())
+        ]
+    );
 }
 
 #[test]
@@ -468,7 +602,11 @@ fn frames_run_on_smol_and_on_an_async_executor() {
     let input = b"1\n2\n3\n";
     let on_smol: Vec<String> = smol::block_on(chunks::lines(&input[..]).try_collect()).unwrap();
     let executor = async_executor::Executor::new();
-    let task = executor.spawn(async move { chunks::lines(&input[..]).try_collect::<_, _, Vec<String>>().await });
+    let task = executor.spawn(async move {
+        chunks::lines(&input[..])
+            .try_collect::<_, _, Vec<String>>()
+            .await
+    });
     let on_executor = block_on(executor.run(task)).unwrap();
     assert_eq!(on_smol, on_executor);
 }

@@ -47,17 +47,24 @@ fn lines_over_max_line_are_errors_and_skipped() {
     let long = format!("{{\"pad\": \"{}\"}}\n", "x".repeat(100));
     let input = format!("{{\"a\": 1}}\n{long}{{\"b\": 2}}\n");
     let output = run(&["--max-line", "50"], input.as_bytes());
-    assert_eq!(stdout(&output), "line 2, byte 9: longer than the limit of 50 bytes\nrecords: 2, errors: 1\n");
+    assert_eq!(
+        stdout(&output),
+        "line 2, byte 9: longer than the limit of 50 bytes\nrecords: 2, errors: 1\n"
+    );
     assert_eq!(output.status.code(), Some(1));
 }
 
 #[test]
 fn a_file_argument_is_read_instead_of_stdin() {
-    let path = std::env::temp_dir().join(format!("aiter-ndjson-check-{}.ndjson", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("aiter-ndjson-check-{}.ndjson", std::process::id()));
     std::fs::write(&path, "1\n2\nnope\n").unwrap();
     let output = run(&[path.to_str().unwrap()], b"");
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(stdout(&output), "line 3, byte 4: invalid JSON: expected ident at column 2\nrecords: 2, errors: 1\n");
+    assert_eq!(
+        stdout(&output),
+        "line 3, byte 4: invalid JSON: expected ident at column 2\nrecords: 2, errors: 1\n"
+    );
     assert_eq!(output.status.code(), Some(1));
 }
 

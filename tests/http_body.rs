@@ -13,7 +13,11 @@ use isahc::config::Configurable;
 use isahc::{AsyncReadResponseExt, HttpClient};
 
 fn client() -> HttpClient {
-    HttpClient::builder().timeout(Duration::from_secs(10)).proxy(None).build().unwrap()
+    HttpClient::builder()
+        .timeout(Duration::from_secs(10))
+        .proxy(None)
+        .build()
+        .unwrap()
 }
 
 /// Reads a body to the end: its bytes, every progress seen, and the error if any.
@@ -61,23 +65,57 @@ fn a_chunked_body_streams_whole_without_a_total() {
 #[test]
 fn a_body_shorter_than_its_content_length_is_an_error_naming_received_and_expected() {
     let server = TestServer::start(|conn: trillium::Conn| async move {
-        conn.ok(trillium::Body::new_streaming(BreaksAfter::new(5_000), Some(20_000)))
+        conn.ok(trillium::Body::new_streaming(
+            BreaksAfter::new(5_000),
+            Some(20_000),
+        ))
     });
     let (bytes, _, error) = smol::block_on(drain(&server.url("/short")));
-    assert_eq!(bytes, pattern(5_000), "every byte received is delivered before the error");
+    assert_eq!(
+        bytes,
+        pattern(5_000),
+        "every byte received is delivered before the error"
+    );
     let error = error.expect("a truncated body is an error");
-    assert!(matches!(error, BodyError::Truncated { received: 5_000, expected: 20_000, .. }), "{error:?}");
-    assert!(error.to_string().starts_with("body truncated: received 5000 of 20000 bytes"), "{error}");
+    assert!(
+        matches!(
+            error,
+            BodyError::Truncated {
+                received: 5_000,
+                expected: 20_000,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("body truncated: received 5000 of 20000 bytes"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_chunked_body_cut_off_is_an_io_error_after_the_bytes_received() {
     let server = TestServer::start(|conn: trillium::Conn| async move {
-        conn.ok(trillium::Body::new_streaming(BreaksAfter::new(70_000), None))
+        conn.ok(trillium::Body::new_streaming(
+            BreaksAfter::new(70_000),
+            None,
+        ))
     });
     let (bytes, _, error) = smol::block_on(drain(&server.url("/cut")));
     assert_eq!(bytes, pattern(70_000));
-    assert!(matches!(error, Some(BodyError::Io { received: 70_000, .. })), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Some(BodyError::Io {
+                received: 70_000,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]

@@ -69,14 +69,25 @@ struct Cycle<'a> {
 
 impl<'a> Cycle<'a> {
     fn new(data: &'a [u8], total: u64) -> Self {
-        Self { data, pos: 0, left: total }
+        Self {
+            data,
+            pos: 0,
+            left: total,
+        }
     }
 }
 
 impl AsyncRead for Cycle<'_> {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let available = &self.data[self.pos..];
-        let n = available.len().min(buf.len()).min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = available
+            .len()
+            .min(buf.len())
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         buf[..n].copy_from_slice(&available[..n]);
         self.pos = (self.pos + n) % self.data.len();
         self.left -= n as u64;
@@ -101,7 +112,10 @@ fn best_of<T>(rounds: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 /// row's time to each row's time (above 1: faster than the reference).
 fn table(title: &str, unit: &str, amount: f64, reference: &str, rows: &[(&str, f64)]) {
     println!("\n{title}");
-    let reference_secs = rows.iter().find(|(name, _)| *name == reference).map_or(f64::NAN, |row| row.1);
+    let reference_secs = rows
+        .iter()
+        .find(|(name, _)| *name == reference)
+        .map_or(f64::NAN, |row| row.1);
     for (name, secs) in rows {
         println!(
             "  {name:<46} {:>8.1} ms  {:>10.1} {unit}  {:>5.2}x vs {reference}",
@@ -165,11 +179,16 @@ fn bench_read_chunks(rounds: usize) {
         "MB/s",
         mb,
         "hand-written read loop, reused buffer",
-        &[("hand-written read loop, reused buffer", hand), ("aiter::chunks::read_chunks", ours)],
+        &[
+            ("hand-written read loop, reused buffer", hand),
+            ("aiter::chunks::read_chunks", ours),
+        ],
     );
     #[allow(clippy::cast_precision_loss)]
     let per_chunk = allocations as f64 / chunk_count as f64;
-    println!("  allocations in steady state: {allocations} over {chunk_count} chunks ({per_chunk:.4} per chunk)");
+    println!(
+        "  allocations in steady state: {allocations} over {chunk_count} chunks ({per_chunk:.4} per chunk)"
+    );
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -188,7 +207,7 @@ fn record(i: u64) -> Record {
         email: format!("user{i}@example.com"),
         #[allow(clippy::cast_precision_loss)]
         score: (i % 1000) as f64 / 10.0,
-        active: i % 3 == 0,
+        active: i.is_multiple_of(3),
     }
 }
 
@@ -240,7 +259,8 @@ fn bench_ndjson(rounds: usize, input: &[u8]) {
     assert_eq!(sum, expected);
     let (tokio_util, sum) = best_of(rounds, || {
         block_on(async {
-            let mut lines = tokio_util::codec::FramedRead::new(input, tokio_util::codec::LinesCodec::new());
+            let mut lines =
+                tokio_util::codec::FramedRead::new(input, tokio_util::codec::LinesCodec::new());
             let mut sum = 0;
             while let Some(line) = lines.next().await {
                 sum += checksum(&serde_json::from_str(&line.unwrap()).unwrap());
@@ -252,7 +272,10 @@ fn bench_ndjson(rounds: usize, input: &[u8]) {
     #[allow(clippy::cast_precision_loss)]
     let records = RECORDS as f64;
     table(
-        &format!("NDJSON: 1M records of 5 fields ({:.1} MB)", input.len() as f64 / 1e6),
+        &format!(
+            "NDJSON: 1M records of 5 fields ({:.1} MB)",
+            input.len() as f64 / 1e6
+        ),
         "rec/s",
         records,
         "aiter::chunks::ndjson from an AsyncRead",
@@ -296,7 +319,10 @@ fn bench_lines(rounds: usize, input: &[u8]) {
         "lines/s",
         lines,
         "aiter::chunks::lines",
-        &[("aiter::chunks::lines", ours), ("futures-lite lines()", lite)],
+        &[
+            ("aiter::chunks::lines", ours),
+            ("futures-lite lines()", lite),
+        ],
     );
 }
 
@@ -311,7 +337,11 @@ fn bench_json_array(rounds: usize) {
     input.push(b']');
     let expected: u64 = (0..RECORDS).map(|i| checksum(&record(i))).sum();
     let (whole, sum) = best_of(rounds, || {
-        serde_json::from_slice::<Vec<Record>>(&input).unwrap().iter().map(checksum).sum::<u64>()
+        serde_json::from_slice::<Vec<Record>>(&input)
+            .unwrap()
+            .iter()
+            .map(checksum)
+            .sum::<u64>()
     });
     assert_eq!(sum, expected);
     let (ours, sum) = best_of(rounds, || {
@@ -328,7 +358,10 @@ fn bench_json_array(rounds: usize) {
     #[allow(clippy::cast_precision_loss)]
     let records = RECORDS as f64;
     table(
-        &format!("JSON array: 1M records of 5 fields ({:.1} MB)", input.len() as f64 / 1e6),
+        &format!(
+            "JSON array: 1M records of 5 fields ({:.1} MB)",
+            input.len() as f64 / 1e6
+        ),
         "rec/s",
         records,
         "aiter::chunks::json_array (incremental)",
@@ -341,7 +374,9 @@ fn bench_json_array(rounds: usize) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let rounds = args.next().map_or(5, |rounds| rounds.parse().expect("ROUNDS is a number"));
+    let rounds = args
+        .next()
+        .map_or(5, |rounds| rounds.parse().expect("ROUNDS is a number"));
     let section = args.next().unwrap_or_default();
     if "read_chunks".contains(&section) {
         bench_read_chunks(rounds);

@@ -200,8 +200,13 @@ impl<B: AsRef<[u8]>> Encoder<B> for LengthDelimitedEncoder {
         let number = self.frames + 1;
         let len = frame.len() as u64;
         if frame.len() > self.max_len || len > self.prefix.max_value() {
-            let limit = self.max_len.min(usize::try_from(self.prefix.max_value()).unwrap_or(usize::MAX));
-            let kind = FrameErrorKind::TooLong { limit, len: Some(len) };
+            let limit = self
+                .max_len
+                .min(usize::try_from(self.prefix.max_value()).unwrap_or(usize::MAX));
+            let kind = FrameErrorKind::TooLong {
+                limit,
+                len: Some(len),
+            };
             return Err(FrameError::new(kind, 0).with_record(number));
         }
         self.frames = number;
@@ -297,7 +302,10 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// When writing or flushing fails.
     pub async fn flush(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
-        self.writer.flush().await.map_err(|error| self.io_error(error))
+        self.writer
+            .flush()
+            .await
+            .map_err(|error| self.io_error(error))
     }
 
     /// Writes out everything fed and closes the writer (for a socket, shuts down
@@ -308,7 +316,10 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// When writing or closing fails.
     pub async fn close(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
-        self.writer.close().await.map_err(|error| self.io_error(error))
+        self.writer
+            .close()
+            .await
+            .map_err(|error| self.io_error(error))
     }
 
     /// The writer.

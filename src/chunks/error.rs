@@ -162,9 +162,17 @@ impl FrameError {
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.inner.line, self.inner.record) {
-            (Some(line), _) => write!(f, "line {line}, byte {}: {}", self.inner.offset, self.inner.kind),
+            (Some(line), _) => write!(
+                f,
+                "line {line}, byte {}: {}",
+                self.inner.offset, self.inner.kind
+            ),
             (None, Some(record)) => {
-                write!(f, "record {record}, byte {}: {}", self.inner.offset, self.inner.kind)
+                write!(
+                    f,
+                    "record {record}, byte {}: {}",
+                    self.inner.offset, self.inner.kind
+                )
             }
             (None, None) => write!(f, "byte {}: {}", self.inner.offset, self.inner.kind),
         }
@@ -174,7 +182,9 @@ impl fmt::Display for FrameError {
 impl fmt::Display for FrameErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLong { limit, len: None } => write!(f, "longer than the limit of {limit} bytes"),
+            Self::TooLong { limit, len: None } => {
+                write!(f, "longer than the limit of {limit} bytes")
+            }
             Self::TooLong {
                 limit,
                 len: Some(len),
@@ -193,7 +203,7 @@ impl fmt::Display for FrameErrorKind {
     }
 }
 
-/// serde_json's message, with its "at line 1 column C" (relative to the frame, so
+/// `serde_json`'s message, with its "at line 1 column C" (relative to the frame, so
 /// always line 1 for a line) turned into "at column C".
 #[cfg(feature = "json")]
 fn json_message(error: &serde_json::Error) -> String {

@@ -132,7 +132,7 @@ impl<T> JsonArrayDecoder<T> {
     }
 
     fn set_pointer(&mut self, pointer: &str) {
-        self.pointer_text = pointer.to_owned();
+        pointer.clone_into(&mut self.pointer_text);
         // A pointer is `/`-separated tokens with `~1` for `/` and `~0` for `~`; a
         // missing leading `/` is forgiven.
         self.pointer = pointer
@@ -217,9 +217,15 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                             pos += end;
                             self.scan = ValueScan::new();
                             self.state = State::ItemEnd;
-                            let kind = FrameErrorKind::TooLong { limit: self.max_len, len: None };
+                            let kind = FrameErrorKind::TooLong {
+                                limit: self.max_len,
+                                len: None,
+                            };
                             let error = FrameError::new(kind, start).with_record(self.items);
-                            return Decoded::Frame { consumed: pos, frame: Err(error) };
+                            return Decoded::Frame {
+                                consumed: pos,
+                                frame: Err(error),
+                            };
                         }
                         Ok(None) => pos = bytes.len(),
                         Err(error) => return self.syntax(error.message, at + error.at as u64),
@@ -236,9 +242,15 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                             if end > self.max_len {
                                 // Over the limit though complete: the same error as
                                 // when its bytes arrive in smaller reads.
-                                let kind = FrameErrorKind::TooLong { limit: self.max_len, len: None };
+                                let kind = FrameErrorKind::TooLong {
+                                    limit: self.max_len,
+                                    len: None,
+                                };
                                 let error = FrameError::new(kind, at).with_record(self.items);
-                                return Decoded::Frame { consumed: pos + end, frame: Err(error) };
+                                return Decoded::Frame {
+                                    consumed: pos + end,
+                                    frame: Err(error),
+                                };
                             }
                             let frame = match super::ndjson::parse(&value[..end]) {
                                 Ok(item) => Ok(item),
@@ -252,7 +264,10 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                                     Err(error)
                                 }
                             };
-                            return Decoded::Frame { consumed: pos + end, frame };
+                            return Decoded::Frame {
+                                consumed: pos + end,
+                                frame,
+                            };
                         }
                         Ok(None) if value.len() > self.max_len => {
                             self.scanned = 0;
@@ -326,9 +341,25 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                     pos += 1;
                     self.state = State::Element { index: 0 };
                 }
-                (State::Value, _) => return self.no_array(at),
+                // The pointer leads to something else, or to a container without it.
+                (State::Value, _)
+                | (
+                    State::Key { first: true }
+                    | State::Comma {
+                        in_object: true, ..
+                    },
+                    b'}',
+                )
+                | (
+                    State::Element { index: 0 }
+                    | State::Comma {
+                        in_object: false, ..
+                    },
+                    b']',
+                ) => {
+                    return self.no_array(at);
+                }
                 (State::Key { .. }, b'"') => {} // read as a key next time round
-                (State::Key { first: true }, b'}') => return self.no_array(at),
                 (State::Key { .. }, _) => return self.syntax("expected an object key", at),
                 (State::Colon { wanted }, b':') => {
                     pos += 1;
@@ -336,17 +367,22 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                         self.level += 1;
                         self.state = State::Value;
                     } else {
-                        self.state = State::Skip { in_object: true, index: 0 };
+                        self.state = State::Skip {
+                            in_object: true,
+                            index: 0,
+                        };
                     }
                 }
                 (State::Colon { .. }, _) => return self.syntax("expected `:`", at),
-                (State::Element { index }, b']') if index == 0 => return self.no_array(at),
                 (State::Element { index }, _) => {
                     if self.pointer[self.level].parse() == Ok(index) {
                         self.level += 1;
                         self.state = State::Value;
                     } else {
-                        self.state = State::Skip { in_object: false, index };
+                        self.state = State::Skip {
+                            in_object: false,
+                            index,
+                        };
                     }
                 }
                 (State::Comma { in_object, index }, b',') => {
@@ -357,10 +393,10 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                         State::Element { index: index + 1 }
                     };
                 }
-                (State::Comma { in_object: true, .. }, b'}')
-                | (State::Comma { in_object: false, .. }, b']') => return self.no_array(at),
-                (State::Comma { .. }, _) => return self.syntax("expected `,` or the container's end", at),
-                (State::ItemStart { first: true }, b']') | (State::ItemEnd, b']') => {
+                (State::Comma { .. }, _) => {
+                    return self.syntax("expected `,` or the container's end", at);
+                }
+                (State::ItemStart { first: true } | State::ItemEnd, b']') => {
                     return Decoded::Finished;
                 }
                 (State::ItemStart { .. }, _) => {

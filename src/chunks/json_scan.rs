@@ -6,6 +6,9 @@
 ///
 /// Brackets are checked for matching; everything else is left to serde, which
 /// parses the value once its bytes are known.
+// Four flags of byte-level state, read in one hot loop; an enum would cost a match
+// per byte where a flag test is enough.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ValueScan {
     /// Closers expected, innermost last.
@@ -18,7 +21,7 @@ pub(crate) struct ValueScan {
     started: bool,
 }
 
-/// How deep arrays and objects may nest, as in serde_json.
+/// How deep arrays and objects may nest, as in `serde_json`.
 const MAX_DEPTH: usize = 128;
 
 /// A bracket that does not match, or nesting too deep, at this index.

@@ -78,7 +78,11 @@ impl Prefix {
 
     /// The largest length the prefix can hold.
     pub(crate) fn max_value(self) -> u64 {
-        if self.width == 8 { u64::MAX } else { (1 << (8 * self.width)) - 1 }
+        if self.width == 8 {
+            u64::MAX
+        } else {
+            (1 << (8 * self.width)) - 1
+        }
     }
 
     fn read(self, bytes: &[u8]) -> u64 {

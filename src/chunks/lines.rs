@@ -85,7 +85,10 @@ impl Decoder for LineDecoder {
             Split::Line { content, consumed } => {
                 let frame = std::str::from_utf8(&input.bytes[..content])
                     .map(str::to_owned)
-                    .map_err(|_| self.splitter.error(FrameErrorKind::InvalidUtf8, input.offset));
+                    .map_err(|_| {
+                        self.splitter
+                            .error(FrameErrorKind::InvalidUtf8, input.offset)
+                    });
                 Decoded::Frame { consumed, frame }
             }
             Split::TooLong { error, consumed } => Decoded::Frame {
@@ -145,12 +148,19 @@ impl LineSplitter {
             let end = match memchr(b'\n', bytes) {
                 Some(newline) => newline + 1,
                 None if input.eof => bytes.len(),
-                None => return Split::NeedMore { consumed: bytes.len() },
+                None => {
+                    return Split::NeedMore {
+                        consumed: bytes.len(),
+                    };
+                }
             };
             self.skipping_from = None;
             self.line += 1;
             let error = self.too_long(start);
-            return Split::TooLong { error, consumed: end };
+            return Split::TooLong {
+                error,
+                consumed: end,
+            };
         }
         match memchr(b'\n', &bytes[self.scanned..]) {
             Some(found) => {
@@ -164,24 +174,38 @@ impl LineSplitter {
                 };
                 if content > self.max_len {
                     let error = self.too_long(input.offset);
-                    return Split::TooLong { error, consumed: newline + 1 };
+                    return Split::TooLong {
+                        error,
+                        consumed: newline + 1,
+                    };
                 }
-                Split::Line { content, consumed: newline + 1 }
+                Split::Line {
+                    content,
+                    consumed: newline + 1,
+                }
             }
             // Past the limit even if the last byte is the `\r` of a `\r\n`.
             None if bytes.len() > self.max_len.saturating_add(1) => {
                 self.scanned = 0;
                 self.skipping_from = Some(input.offset);
-                Split::NeedMore { consumed: bytes.len() }
+                Split::NeedMore {
+                    consumed: bytes.len(),
+                }
             }
             None if input.eof && !bytes.is_empty() => {
                 self.scanned = 0;
                 self.line += 1;
                 if bytes.len() > self.max_len {
                     let error = self.too_long(input.offset);
-                    return Split::TooLong { error, consumed: bytes.len() };
+                    return Split::TooLong {
+                        error,
+                        consumed: bytes.len(),
+                    };
                 }
-                Split::Line { content: bytes.len(), consumed: bytes.len() }
+                Split::Line {
+                    content: bytes.len(),
+                    consumed: bytes.len(),
+                }
             }
             None => {
                 self.scanned = bytes.len();
@@ -191,6 +215,12 @@ impl LineSplitter {
     }
 
     fn too_long(&self, offset: u64) -> FrameError {
-        self.error(FrameErrorKind::TooLong { limit: self.max_len, len: None }, offset)
+        self.error(
+            FrameErrorKind::TooLong {
+                limit: self.max_len,
+                len: None,
+            },
+            offset,
+        )
     }
 }

@@ -128,7 +128,9 @@ impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
                         self.records += 1;
                         Ok(record)
                     }
-                    Err(error) => Err(self.splitter.error(FrameErrorKind::Json(error), input.offset)),
+                    Err(error) => Err(self
+                        .splitter
+                        .error(FrameErrorKind::Json(error), input.offset)),
                 };
                 Decoded::Frame { consumed, frame }
             }
@@ -146,8 +148,8 @@ impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
 }
 
 /// Parses one JSON value. Checking UTF-8 for the whole line first (fast, in bulk)
-/// lets serde_json skip checking each string on its own, which is slower; invalid
-/// UTF-8 goes to `from_slice` for serde_json's own message and position.
+/// lets `serde_json` skip checking each string on its own, which is slower; invalid
+/// UTF-8 goes to `from_slice` for `serde_json`'s own message and position.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),

@@ -76,7 +76,11 @@ where
 {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let mut this = self.project();
-        while this.chunk.as_ref().is_none_or(|chunk| *this.pos == chunk.as_ref().len()) {
+        while this
+            .chunk
+            .as_ref()
+            .is_none_or(|chunk| *this.pos == chunk.as_ref().len())
+        {
             *this.chunk = None;
             *this.pos = 0;
             match ready!(this.stream.as_mut().poll_next(cx)) {
@@ -102,7 +106,11 @@ where
     B: AsRef<[u8]>,
     E: Into<io::Error>,
 {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let available = ready!(self.as_mut().poll_fill_buf(cx))?;
         let n = available.len().min(buf.len());
         buf[..n].copy_from_slice(&available[..n]);

@@ -39,7 +39,12 @@ impl fmt::Display for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.total, self.fraction()) {
             (Some(total), Some(fraction)) => {
-                write!(f, "{} of {total} bytes ({:.0}%)", self.received, fraction * 100.0)
+                write!(
+                    f,
+                    "{} of {total} bytes ({:.0}%)",
+                    self.received,
+                    fraction * 100.0
+                )
             }
             _ => write!(f, "{} bytes", self.received),
         }
@@ -93,7 +98,10 @@ impl fmt::Display for BodyError {
                 f,
                 "body longer than its Content-Length: {received} bytes received, {expected} announced"
             ),
-            Self::Io { received, source } => write!(f, "reading the body failed after {received} bytes: {source}"),
+            Self::Io { received, source } => write!(
+                f,
+                "reading the body failed after {received} bytes: {source}"
+            ),
         }
     }
 }
@@ -102,7 +110,8 @@ impl std::error::Error for BodyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Truncated {
-                source: Some(source), ..
+                source: Some(source),
+                ..
             }
             | Self::Io { source, .. } => Some(source),
             _ => None,
@@ -209,11 +218,13 @@ impl<R: AsyncRead> Stream for BodyChunks<R> {
                     _ => Ok(chunk),
                 }
             }
-            (Some(Err(source)), Some(expected)) if received < expected => Err(BodyError::Truncated {
-                received,
-                expected,
-                source: Some(source),
-            }),
+            (Some(Err(source)), Some(expected)) if received < expected => {
+                Err(BodyError::Truncated {
+                    received,
+                    expected,
+                    source: Some(source),
+                })
+            }
             (Some(Err(source)), _) => Err(BodyError::Io { received, source }),
             (None, Some(expected)) if received < expected => Err(BodyError::Truncated {
                 received,

@@ -8,7 +8,10 @@ use std::process::Command;
 /// holds the usual one).
 pub fn example(name: &str) -> PathBuf {
     let deps = std::env::current_exe().expect("test binary path");
-    let profile_dir = deps.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let profile_dir = deps
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
     let built = profile_dir.join("examples").join(name);
     if built.exists() {
         return built;

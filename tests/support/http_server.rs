@@ -54,7 +54,11 @@ impl BreaksAfter {
 }
 
 impl AsyncRead for BreaksAfter {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if self.sent == self.good {
             return Poll::Ready(Err(io::Error::other("the server's body source failed")));
         }
@@ -68,7 +72,7 @@ impl AsyncRead for BreaksAfter {
 }
 
 fn pattern_byte(i: usize) -> u8 {
-    (i % 251) as u8
+    u8::try_from(i % 251).expect("below 251")
 }
 
 /// `len` bytes of the pattern `BreaksAfter` also serves.

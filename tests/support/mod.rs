@@ -30,7 +30,11 @@ impl SplitReader {
 }
 
 impl AsyncRead for SplitReader {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let size = self.sizes[self.next_size % self.sizes.len()];
         self.next_size += 1;
         let n = size.min(buf.len()).min(self.data.len() - self.pos);
@@ -58,9 +62,16 @@ impl FailingReader {
 }
 
 impl AsyncRead for FailingReader {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if self.pos == self.data.len() {
-            return Poll::Ready(Err(self.error.take().unwrap_or_else(|| io::Error::other("failed again"))));
+            return Poll::Ready(Err(self
+                .error
+                .take()
+                .unwrap_or_else(|| io::Error::other("failed again"))));
         }
         let n = buf.len().min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
@@ -83,7 +94,11 @@ impl Endless {
 }
 
 impl AsyncRead for Endless {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let n = usize::try_from(self.left).map_or(buf.len(), |left| left.min(buf.len()));
         buf[..n].fill(self.byte);
         self.left -= n as u64;
