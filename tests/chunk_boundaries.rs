@@ -81,73 +81,79 @@ fn text() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-fn ndjson_line() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        (0u32..1000)
-            .prop_map(|id| format!("{{\"id\": {id}, \"tag\": \"é\\\"{id}\"}}").into_bytes()),
-        Just(b"".to_vec()),
-        Just(b"  \t".to_vec()),
-        Just(b"{broken".to_vec()),
-        Just(b"{\"id\": \"not a number\", \"tag\": \"x\"}".to_vec()),
-        Just(b"{\"id\": 1, \"tag\": \"a string that is far too long for the limit\"}".to_vec()),
-        Just(b"{\"id\": 2, \"tag\": \"\xff\"}".to_vec()),
-    ]
-}
+/// Inputs for the decoders of feature `json`.
+#[cfg(feature = "json")]
+mod json {
+    use proptest::prelude::*;
 
-#[derive(Debug, serde::Deserialize)]
-#[allow(dead_code)] // read through Debug
-struct Tagged {
-    id: u32,
-    tag: String,
-}
-
-fn json_item() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![
-        (0u32..100_000).prop_map(|n| n.to_string()),
-        Just(r#""a \"quoted\" ], string""#.to_owned()),
-        Just(r#""😀\\""#.to_owned()),
-        Just("true".to_owned()),
-        Just("null".to_owned()),
-        Just(r#""this string is longer than the item limit""#.to_owned()),
-    ];
-    leaf.prop_recursive(3, 12, 3, |inner| {
+    pub fn ndjson_line() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3)
-                .prop_map(|items| format!("[{}]", items.join(", "))),
-            prop::collection::vec(inner, 0..3).prop_map(|items| {
-                let fields: Vec<String> = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| format!("\"k{i}\": {v}"))
-                    .collect();
-                format!("{{ {} }}", fields.join(",\n"))
-            }),
+            (0u32..1000)
+                .prop_map(|id| format!("{{\"id\": {id}, \"tag\": \"é\\\"{id}\"}}").into_bytes()),
+            Just(b"".to_vec()),
+            Just(b"  \t".to_vec()),
+            Just(b"{broken".to_vec()),
+            Just(b"{\"id\": \"not a number\", \"tag\": \"x\"}".to_vec()),
+            Just(b"{\"id\": 1, \"tag\": \"a string that is far too long for the limit\"}".to_vec()),
+            Just(b"{\"id\": 2, \"tag\": \"\xff\"}".to_vec()),
         ]
-    })
-}
+    }
 
-fn json_document() -> impl Strategy<Value = (Vec<u8>, bool)> {
-    (
-        prop::collection::vec(json_item(), 0..8),
-        any::<bool>(),
-        0usize..3,
-    )
-        .prop_map(|(items, wrapped, damage)| {
-            let array = format!("[ {} ]", items.join(" ,\r\n"));
-            let document = if wrapped {
-                format!(r#"{{"skip": {{"data": [1, "]"]}}, "data": {array}, "after": 1}}"#)
-            } else {
-                array
-            };
-            let mut document = document.into_bytes();
-            let middle = document.len() / 2;
-            match damage {
-                1 => document.truncate(document.len() * 2 / 3),
-                2 => document.splice(middle..middle, *b" ,, ").for_each(drop),
-                _ => {}
-            }
-            (document, wrapped)
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // read through Debug
+    pub struct Tagged {
+        id: u32,
+        tag: String,
+    }
+
+    fn json_item() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            (0u32..100_000).prop_map(|n| n.to_string()),
+            Just(r#""a \"quoted\" ], string""#.to_owned()),
+            Just(r#""😀\\""#.to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            Just(r#""this string is longer than the item limit""#.to_owned()),
+        ];
+        leaf.prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                prop::collection::vec(inner, 0..3).prop_map(|items| {
+                    let fields: Vec<String> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| format!("\"k{i}\": {v}"))
+                        .collect();
+                    format!("{{ {} }}", fields.join(",\n"))
+                }),
+            ]
         })
+    }
+
+    pub fn document() -> impl Strategy<Value = (Vec<u8>, bool)> {
+        (
+            prop::collection::vec(json_item(), 0..8),
+            any::<bool>(),
+            0usize..3,
+        )
+            .prop_map(|(items, wrapped, damage)| {
+                let array = format!("[ {} ]", items.join(" ,\r\n"));
+                let document = if wrapped {
+                    format!(r#"{{"skip": {{"data": [1, "]"]}}, "data": {array}, "after": 1}}"#)
+                } else {
+                    array
+                };
+                let mut document = document.into_bytes();
+                let middle = document.len() / 2;
+                match damage {
+                    1 => document.truncate(document.len() * 2 / 3),
+                    2 => document.splice(middle..middle, *b" ,, ").for_each(drop),
+                    _ => {}
+                }
+                (document, wrapped)
+            })
+    }
 }
 
 fn length_delimited_input() -> impl Strategy<Value = Vec<u8>> {
@@ -175,8 +181,9 @@ proptest! {
     }
 
     #[test]
+    #[cfg(feature = "json")]
     fn ndjson_does_not_depend_on_read_sizes(
-        lines in prop::collection::vec((ndjson_line(), any::<bool>()), 0..10),
+        lines in prop::collection::vec((json::ndjson_line(), any::<bool>()), 0..10),
         sizes in sizes(),
     ) {
         let mut input = Vec::new();
@@ -184,11 +191,12 @@ proptest! {
             input.extend_from_slice(&line);
             input.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         }
-        check(&input, sizes, |reader| chunks::ndjson::<Tagged, _>(reader).max_len(50))?;
+        check(&input, sizes, |reader| chunks::ndjson::<json::Tagged, _>(reader).max_len(50))?;
     }
 
     #[test]
-    fn json_array_does_not_depend_on_read_sizes((input, wrapped) in json_document(), sizes in sizes()) {
+    #[cfg(feature = "json")]
+    fn json_array_does_not_depend_on_read_sizes((input, wrapped) in json::document(), sizes in sizes()) {
         let pointer = if wrapped { "/data" } else { "" };
         check(&input, sizes, |reader| {
             chunks::json_array::<serde_json::Value, _>(reader).at(pointer).max_len(40)

@@ -4,7 +4,7 @@
 //! The `http` feature uses isahc rather than surf: surf depends on async-std in
 //! every configuration, which aiter keeps out of its dependency tree. isahc is the
 //! client surf's own curl backend wraps, and it runs on any executor. Its version is
-//! re-exported as [`isahc`](crate::http::isahc), so your requests and ours agree.
+//! re-exported as [`isahc`], so your requests and ours agree.
 //!
 //! ```no_run
 //! # futures_lite::future::block_on(async {

@@ -1,0 +1,227 @@
+//! `aiter::chunks` with typed records (feature `json`): NDJSON, JSON arrays, and
+//! frames sent over a loopback socket.
+#![cfg(feature = "json")]
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aiter::chunks::{
+    self, FrameError, FrameWriter, LengthDelimitedEncoder, LineEncoder, NdjsonEncoder,
+};
+use futures_lite::future::block_on;
+use futures_lite::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use support::SplitReader;
+
+/// Collects a frame stream as `Ok(item)` or `Err("Display of the error")`.
+fn collect<T>(frames: impl Stream<Item = Result<T, FrameError>>) -> Vec<Result<T, String>> {
+    block_on(
+        frames
+            .map(|frame| frame.map_err(|error| error.to_string()))
+            .collect(),
+    )
+}
+
+// --------------------------------------------------------------------- ndjson
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Clone)]
+struct Event {
+    id: u32,
+    name: String,
+}
+
+fn event(id: u32) -> Event {
+    Event {
+        id,
+        name: format!("event {id}"),
+    }
+}
+
+#[test]
+fn ndjson_decodes_typed_records_and_skips_blank_lines() {
+    let input = b"{\"id\":1,\"name\":\"event 1\"}\n\n   \r\n{\"id\":2,\"name\":\"event 2\"}";
+    let records = collect(chunks::ndjson::<Event, _>(&input[..]));
+    assert_eq!(records, [Ok(event(1)), Ok(event(2))]);
+}
+
+#[test]
+fn a_bad_ndjson_line_is_an_error_naming_line_and_byte_and_the_stream_goes_on() {
+    let input = b"{\"id\":1,\"name\":\"event 1\"}\n{\"id\":\"two\"}\n{broken\n{\"id\":4,\"name\":\"event 4\"}\n";
+    let records = collect(chunks::ndjson::<Event, _>(&input[..]));
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[0], Ok(event(1)));
+    let second = records[1].as_ref().unwrap_err();
+    assert_eq!(
+        second,
+        "line 2, byte 26: invalid JSON: invalid type: string \"two\", expected u32 at column 11"
+    );
+    let third = records[2].as_ref().unwrap_err();
+    assert!(
+        third.starts_with("line 3, byte 39: invalid JSON: key must be a string"),
+        "{third}"
+    );
+    assert_eq!(records[3], Ok(event(4)));
+}
+
+// ----------------------------------------------------------------- json_array
+
+#[test]
+fn json_array_yields_the_items_of_a_top_level_array() {
+    let input = br#" [ {"id": 1, "name": "event 1"} , {"id":2,"name":"event 2"}] trailing"#;
+    assert_eq!(
+        collect(chunks::json_array::<Event, _>(&input[..])),
+        [Ok(event(1)), Ok(event(2))]
+    );
+}
+
+#[test]
+fn json_array_reads_the_array_at_a_pointer() {
+    let input = br#"{"meta": {"data": "not this", "list": [1, [2]]}, "odd\"key": {}, "data": ["a", "b]"], "next": 5}"#;
+    let items = collect(chunks::json_array::<String, _>(&input[..]).at("/data"));
+    assert_eq!(items, [Ok("a".to_owned()), Ok("b]".to_owned())]);
+}
+
+#[test]
+fn json_array_follows_nested_keys_and_array_indexes() {
+    let input = br#"{"result": {"pages": [[0], [1, 2], [3]]}}"#;
+    let items = collect(chunks::json_array::<u32, _>(&input[..]).at("/result/pages/1"));
+    assert_eq!(items, [Ok(1), Ok(2)]);
+}
+
+#[test]
+fn json_array_of_an_empty_array_is_empty() {
+    assert!(collect(chunks::json_array::<u32, _>(&b"[ ]"[..])).is_empty());
+}
+
+#[test]
+fn json_array_reports_a_missing_array() {
+    let items = collect(chunks::json_array::<u32, _>(&br#"{"data": {"x": 1}}"#[..]).at("/items"));
+    assert_eq!(
+        items,
+        [Err(
+            "record 1, byte 17: no JSON array at pointer \"/items\"".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_json_array_item_of_the_wrong_type_is_an_error_and_the_stream_goes_on() {
+    let items = collect(chunks::json_array::<u32, _>(&b"[1, \"two\", 3]"[..]));
+    assert_eq!(items.len(), 3);
+    assert!(
+        items[1]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("record 2, byte 4: invalid JSON: invalid type")
+    );
+    assert_eq!(items[2], Ok(3));
+}
+
+#[test]
+fn a_json_array_syntax_error_ends_the_stream_after_the_items_before_it() {
+    let items = collect(chunks::json_array::<u32, _>(&b"[1, 2 3, 4]"[..]));
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[..2], [Ok(1), Ok(2)]);
+    assert_eq!(
+        items[2],
+        Err("record 3, byte 6: invalid JSON: expected `,` or `]` after an item".to_owned())
+    );
+}
+
+#[test]
+fn a_json_array_cut_short_is_an_unexpected_eof() {
+    let items = collect(chunks::json_array::<u32, _>(&b"[1, 2,"[..]));
+    assert_eq!(
+        items,
+        [
+            Ok(1),
+            Ok(2),
+            Err("record 3, byte 6: unexpected end of input".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_json_array_item_over_the_limit_is_skipped_and_the_stream_goes_on() {
+    let input = br#"["short", "this string is far too long", "next"]"#;
+    let items =
+        collect(chunks::json_array::<String, _>(SplitReader::new(&input[..], vec![3])).max_len(10));
+    assert_eq!(
+        items,
+        [
+            Ok("short".to_owned()),
+            Err("record 2, byte 10: longer than the limit of 10 bytes".to_owned()),
+            Ok("next".to_owned()),
+        ]
+    );
+}
+
+/// Counts how often serde is asked to build one.
+struct Counted;
+
+static DESERIALIZED: AtomicUsize = AtomicUsize::new(0);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        DESERIALIZED.fetch_add(1, Ordering::SeqCst);
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(Self)
+    }
+}
+
+#[test]
+fn json_array_parses_each_item_once_even_in_one_byte_reads() {
+    let input = br#"[{"a": [1, 2, {"b": "c"}]}, "x", 3, {"long": "........................................"}]"#;
+    let items =
+        block_on(chunks::json_array::<Counted, _>(SplitReader::new(&input[..], vec![1])).count());
+    assert_eq!(items, 4);
+    assert_eq!(DESERIALIZED.load(Ordering::SeqCst), 4);
+}
+
+// ------------------------------------------------------------------- encoders
+
+#[test]
+fn frames_sent_over_a_loopback_socket_read_back_the_same() {
+    smol::block_on(async {
+        let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let sender = smol::spawn(async move {
+            let stream = smol::net::TcpStream::connect(address).await.unwrap();
+            let mut lines = FrameWriter::new(stream.clone(), LineEncoder::new());
+            lines.send("héllo").await.unwrap();
+            let mut records = FrameWriter::new(stream.clone(), NdjsonEncoder::new());
+            for id in 0..1000 {
+                records.feed(event(id)).await.unwrap();
+            }
+            records.flush().await.unwrap();
+            let mut frames = FrameWriter::new(stream, LengthDelimitedEncoder::new());
+            frames.send(b"\nbinary\0").await.unwrap();
+            frames.close().await.unwrap();
+        });
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut reader = futures_lite::io::BufReader::new(socket);
+        let mut first = String::new();
+        futures_lite::AsyncBufReadExt::read_line(&mut reader, &mut first)
+            .await
+            .unwrap();
+        assert_eq!(first, "héllo\n");
+        let mut records =
+            chunks::ndjson::<Event, _>(futures_lite::AsyncReadExt::take(&mut reader, 0));
+        assert!(records.next().await.is_none());
+        sender.await;
+        // The rest: 1000 NDJSON lines, then one length-delimited frame.
+        let mut rest = Vec::new();
+        futures_lite::AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
+        let split = rest.len() - 12;
+        let records: Vec<Event> = chunks::ndjson(&rest[..split]).try_collect().await.unwrap();
+        assert_eq!(records, (0..1000).map(event).collect::<Vec<_>>());
+        let frames: Vec<bytes::Bytes> = chunks::length_delimited(&rest[split..])
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(frames, [&b"\nbinary\0"[..]]);
+    });
+}
