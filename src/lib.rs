@@ -38,13 +38,14 @@
 //! - [`chunks`]: `readChunks` done right: [`read_chunks`](chunks::read_chunks), and records out of
 //!   chunks with bounded memory: [`lines`](chunks::lines), `ndjson`, `json_array`,
 //!   [`length_delimited`](chunks::length_delimited()), with errors that say where.
+//! - `http` (feature `http`): response bodies as chunk streams with progress, on isahc.
 //!
 //! # Feature flags
 //!
 //! | feature | default | what it adds |
 //! |---------|---------|--------------|
 //! | `json`  | no      | `serde` and `serde_json`, for typed records |
-//! | `http`  | yes     | HTTP glue (implies `json`) |
+//! | `http`  | yes     | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
 //! | `net`   | no      | sockets on smol's `async-net` |
 //!
 //! `--no-default-features` builds the core alone.
