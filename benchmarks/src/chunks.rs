@@ -112,7 +112,10 @@ fn best_of<T>(rounds: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 /// and aiter's throughput as a multiple of that row's (above 1: aiter is faster).
 fn table(title: &str, unit: &str, amount: f64, ours: (&str, f64), peers: &[(&str, f64)]) {
     println!("\n{title}");
-    println!("  {:<46} {:>9}  {:>16}  {:>12}", "", "time", "throughput", "aiter ÷ this");
+    println!(
+        "  {:<46} {:>9}  {:>16}  {:>12}",
+        "", "time", "throughput", "aiter ÷ this"
+    );
     for (name, secs) in std::iter::once(&ours).chain(peers) {
         println!(
             "  {name:<46} {:>6.1} ms  {:>9.1} {unit:<7}  {:>11.2}x",
