@@ -408,3 +408,26 @@ fn frames_run_on_smol_and_on_an_async_executor() {
     let on_executor = block_on(executor.run(task)).unwrap();
     assert_eq!(on_smol, on_executor);
 }
+
+#[test]
+fn frames_release_the_reader_at_the_end_and_when_dropped_early() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let reader = DropFlag {
+        inner: &b"a\nb\n"[..],
+        dropped: dropped.clone(),
+    };
+    let mut lines = chunks::lines(reader);
+    block_on(async { while lines.next().await.is_some() {} });
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(lines.get_ref().is_none());
+
+    let dropped = Arc::new(AtomicBool::new(false));
+    let reader = DropFlag {
+        inner: &b"a\nb\n"[..],
+        dropped: dropped.clone(),
+    };
+    let mut lines = chunks::lines(reader);
+    assert_eq!(block_on(lines.next()).unwrap().unwrap(), "a");
+    drop(lines);
+    assert!(dropped.load(Ordering::SeqCst));
+}

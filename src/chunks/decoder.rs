@@ -3,6 +3,14 @@
 use super::FrameError;
 
 /// The bytes a [`Decoder`] is asked to decode: the front of the unconsumed input.
+///
+/// ```
+/// use aiter::chunks::Input;
+///
+/// // Bytes 10.. of the input, more to come.
+/// let input = Input::new(b"rest of it", 10, false);
+/// assert_eq!((input.bytes.len(), input.offset, input.eof), (10, 10, false));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
     /// The bytes not yet consumed, in input order.
@@ -21,6 +29,17 @@ impl<'a> Input<'a> {
 }
 
 /// What a [`Decoder`] made of its [`Input`].
+///
+/// ```
+/// use aiter::chunks::{Decoded, Decoder, Input, LineDecoder};
+///
+/// let mut lines = LineDecoder::new();
+/// match lines.decode(Input::new(b"one\ntw", 0, false)) {
+///     Decoded::Frame { consumed, frame } => assert_eq!((consumed, frame.unwrap()), (4, "one".into())),
+///     other => panic!("{other:?}"),
+/// }
+/// assert!(matches!(lines.decode(Input::new(b"tw", 4, false)), Decoded::NeedMore { consumed: 0 }));
+/// ```
 #[derive(Debug)]
 pub enum Decoded<T> {
     /// The first `consumed` bytes ended a frame: here is its item, or its error

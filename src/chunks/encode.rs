@@ -34,6 +34,18 @@ pub trait Encoder<Item> {
 /// An item holding `\n`, or ending in `\r`, is refused
 /// ([`FrameErrorKind::InvalidInput`]): it would not read back as the same line.
 /// So is one longer than the limit ([`DEFAULT_MAX_FRAME_LEN`] by default).
+///
+/// ```
+/// use aiter::chunks::{Encoder, LineEncoder};
+///
+/// let mut encoder = LineEncoder::new().max_len(16);
+/// let mut out = Vec::new();
+/// encoder.encode("fits", &mut out)?;
+/// assert!(encoder.encode("two\nlines", &mut out).is_err());
+/// assert!(encoder.encode("far too long for sixteen", &mut out).is_err());
+/// assert_eq!(out, b"fits\n");
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct LineEncoder {
     max_len: usize,
@@ -87,6 +99,17 @@ impl<S: AsRef<str>> Encoder<S> for LineEncoder {
 }
 
 /// Encodes NDJSON records for [`ndjson`](super::ndjson()): compact JSON then `\n`.
+///
+/// A record longer than the limit ([`DEFAULT_MAX_FRAME_LEN`] by default) is refused.
+///
+/// ```
+/// use aiter::chunks::{Encoder, NdjsonEncoder};
+///
+/// let mut out = Vec::new();
+/// NdjsonEncoder::new().encode(serde_json::json!({"id": 1, "note": "two\nlines"}), &mut out)?;
+/// assert_eq!(out, b"{\"id\":1,\"note\":\"two\\nlines\"}\n");
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 #[cfg(feature = "json")]
 #[derive(Debug, Clone)]
 pub struct NdjsonEncoder {
@@ -152,6 +175,19 @@ impl<T: serde::Serialize> Encoder<T> for NdjsonEncoder {
 /// Encodes length-delimited frames for
 /// [`length_delimited`](super::length_delimited()): a length prefix (`u32`
 /// big-endian by default) then the bytes.
+///
+/// A frame longer than the limit, or than the prefix can hold, is refused.
+///
+/// ```
+/// use aiter::chunks::{ByteOrder, Encoder, LengthDelimitedEncoder};
+///
+/// let mut out = Vec::new();
+/// LengthDelimitedEncoder::new().encode(b"hi", &mut out)?;
+/// assert_eq!(out, b"\0\0\0\x02hi");
+/// let mut short = LengthDelimitedEncoder::new().prefix(1, ByteOrder::BigEndian);
+/// assert!(short.encode(vec![0u8; 256], &mut out).is_err());
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct LengthDelimitedEncoder {
     prefix: Prefix,
@@ -276,6 +312,20 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
 
     /// Encodes `item` into the write buffer, writing the buffer out once it holds
     /// 64 KiB: for many small frames, then [`FrameWriter::flush`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{FrameWriter, LineEncoder};
+    ///
+    /// let mut writer = FrameWriter::new(Vec::new(), LineEncoder::new());
+    /// for n in 0..3 {
+    ///     writer.feed(n.to_string()).await?;
+    /// }
+    /// assert!(writer.get_ref().is_empty()); // gathered, not written yet
+    /// writer.flush().await?;
+    /// assert_eq!(writer.into_inner(), b"0\n1\n2\n");
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -40,6 +40,18 @@ struct Inner {
 }
 
 /// What went wrong with a frame.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::chunks::FrameErrorKind;
+/// use futures_lite::StreamExt;
+///
+/// let input: &[u8] = b"\0\0\0\x09abc";
+/// let error = aiter::chunks::length_delimited(input).next().await.unwrap().unwrap_err();
+/// assert!(matches!(error.kind(), FrameErrorKind::UnexpectedEof));
+/// assert_eq!(error.record(), Some(1));
+/// # });
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FrameErrorKind {

@@ -13,6 +13,10 @@ use pin_project_lite::pin_project;
 use super::{Decoded, Decoder, FrameError, FrameErrorKind, Input};
 
 /// How much [`Frames`] asks of the reader at a time: 64 KiB.
+///
+/// ```
+/// assert_eq!(aiter::chunks::DEFAULT_READ_SIZE, 65_536);
+/// ```
 pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
 
 pin_project! {
@@ -45,6 +49,19 @@ pin_project! {
     ///
     /// `next()` is cancellation safe: bytes read are kept in the buffer, and a
     /// frame is removed from it only when it is returned.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    ///
+    /// let input: &[u8] = b"a\nbb\n";
+    /// let mut lines = aiter::chunks::lines(input).read_size(4096);
+    /// assert_eq!(lines.next().await.unwrap()?, "a");
+    /// assert_eq!(lines.offset(), 2); // "a\n" consumed
+    /// assert_eq!(lines.buffered(), b"bb\n");
+    /// assert_eq!(lines.decoder().lines_seen(), 1);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct Frames<R, D> {
         #[pin]

@@ -82,6 +82,18 @@ enum State {
 }
 
 /// Decodes the items of a JSON array: the [`Decoder`] behind [`json_array()`].
+///
+/// ```
+/// use aiter::chunks::{Decoded, Decoder, Input, JsonArrayDecoder};
+///
+/// let mut items = JsonArrayDecoder::<u32>::new().at("/ids").max_len(64);
+/// let Decoded::Frame { frame, .. } = items.decode(Input::new(br#"{"ids": [7, 8]}"#, 0, true)) else {
+///     panic!("an item")
+/// };
+/// assert_eq!(frame?, 7);
+/// assert_eq!(items.items(), 1);
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 pub struct JsonArrayDecoder<T> {
     pointer: Vec<String>,
     pointer_text: String,

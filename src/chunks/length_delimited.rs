@@ -51,6 +51,17 @@ impl<R> LengthDelimited<R> {
 }
 
 /// The byte order of a length prefix.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::chunks::ByteOrder;
+/// use futures_lite::StreamExt;
+///
+/// let input: &[u8] = b"\x02\x00hi";
+/// let mut frames = aiter::chunks::length_delimited(input).prefix(2, ByteOrder::LittleEndian);
+/// assert_eq!(frames.next().await.unwrap()?, "hi");
+/// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ByteOrder {
     /// Most significant byte first (network order); the default.
@@ -114,6 +125,18 @@ impl Default for Prefix {
 }
 
 /// Decodes length-delimited frames: the [`Decoder`] behind [`length_delimited()`].
+///
+/// ```
+/// use aiter::chunks::{ByteOrder, Decoded, Decoder, Input, LengthDelimitedDecoder};
+///
+/// let mut frames = LengthDelimitedDecoder::new().prefix(1, ByteOrder::BigEndian).max_len(16);
+/// let Decoded::Frame { consumed, frame } = frames.decode(Input::new(b"\x03abc", 0, true)) else {
+///     panic!("a frame")
+/// };
+/// assert_eq!((consumed, &frame?[..]), (4, &b"abc"[..]));
+/// assert_eq!(frames.records(), 1);
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct LengthDelimitedDecoder {
     prefix: Prefix,

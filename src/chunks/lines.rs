@@ -45,6 +45,18 @@ impl<R> Lines<R> {
 }
 
 /// Splits UTF-8 lines: the [`Decoder`] behind [`lines`].
+///
+/// ```
+/// use aiter::chunks::{Decoded, Decoder, Input, LineDecoder};
+///
+/// let mut lines = LineDecoder::new().max_len(80);
+/// let Decoded::Frame { consumed, frame } = lines.decode(Input::new(b"hi\r\nrest", 0, false)) else {
+///     panic!("a line")
+/// };
+/// assert_eq!((consumed, frame?), (4, "hi".to_owned()));
+/// assert_eq!(lines.lines_seen(), 1);
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct LineDecoder {
     splitter: LineSplitter,

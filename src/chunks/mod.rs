@@ -88,4 +88,8 @@ pub use read_chunks::{DEFAULT_CHUNK_SIZE, ReadChunks, read_chunks};
 pub use stream_reader::{StreamReader, stream_reader};
 
 /// The longest frame a decoder accepts unless told otherwise: 8 MiB.
+///
+/// ```
+/// assert_eq!(aiter::chunks::DEFAULT_MAX_FRAME_LEN, 8 * 1024 * 1024);
+/// ```
 pub const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;

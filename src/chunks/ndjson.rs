@@ -53,6 +53,18 @@ impl<R, T> Ndjson<R, T> {
 }
 
 /// Decodes NDJSON lines into `T`: the [`Decoder`] behind [`ndjson()`].
+///
+/// ```
+/// use aiter::chunks::{Decoded, Decoder, Input, NdjsonDecoder};
+///
+/// let mut records = NdjsonDecoder::<Vec<u32>>::new().max_len(1024);
+/// // A blank line is consumed without a frame; then a record.
+/// assert!(matches!(records.decode(Input::new(b"\n[1,2]\n", 0, false)), Decoded::NeedMore { consumed: 1 }));
+/// let Decoded::Frame { frame, .. } = records.decode(Input::new(b"[1,2]\n", 1, false)) else { panic!() };
+/// assert_eq!(frame?, [1, 2]);
+/// assert_eq!((records.lines_seen(), records.records()), (2, 1));
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
 pub struct NdjsonDecoder<T> {
     splitter: LineSplitter,
     records: u64,

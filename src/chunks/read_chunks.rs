@@ -12,6 +12,10 @@ use futures_lite::AsyncRead;
 use pin_project_lite::pin_project;
 
 /// The chunk size [`read_chunks`] uses when given 0: 64 KiB.
+///
+/// ```
+/// assert_eq!(aiter::chunks::DEFAULT_CHUNK_SIZE, 65_536);
+/// ```
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// Reads `reader` as a stream of chunks of at most `chunk_size` bytes (0 means
@@ -64,6 +68,17 @@ pub fn read_chunks<R: AsyncRead>(reader: R, chunk_size: usize) -> ReadChunks<R> 
 
 pin_project! {
     /// The stream returned by [`read_chunks`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut chunks = aiter::chunks::read_chunks(&b"abc"[..], 2);
+    /// while chunks.next().await.is_some() {}
+    /// assert_eq!(chunks.bytes_read(), 3);
+    /// assert!(chunks.get_ref().is_none(), "the reader is released at the end");
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct ReadChunks<R> {
         #[pin]

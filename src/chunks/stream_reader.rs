@@ -48,6 +48,18 @@ where
 
 pin_project! {
     /// The reader returned by [`stream_reader`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::{stream, AsyncBufReadExt};
+    ///
+    /// let chunks = stream::iter([Ok::<_, std::io::Error>(b"one\ntwo\n".to_vec())]);
+    /// let mut reader = aiter::chunks::stream_reader(chunks);
+    /// let mut line = String::new();
+    /// reader.read_line(&mut line).await?;
+    /// assert_eq!(line, "one\n");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
     pub struct StreamReader<S, B> {
         #[pin]
         stream: S,

@@ -14,6 +14,15 @@ use pin_project_lite::pin_project;
 use crate::chunks::{self, ReadChunks};
 
 /// How much of a body has arrived.
+///
+/// ```
+/// use aiter::http::Progress;
+///
+/// let half = Progress { received: 512, total: Some(1024) };
+/// assert_eq!(half.fraction(), Some(0.5));
+/// assert_eq!(half.to_string(), "512 of 1024 bytes (50%)");
+/// assert_eq!(Progress { received: 7, total: None }.to_string(), "7 bytes");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     /// Bytes received so far.
@@ -52,6 +61,15 @@ impl fmt::Display for Progress {
 }
 
 /// Why a body stream ended early.
+///
+/// ```
+/// use aiter::http::BodyError;
+///
+/// let error = BodyError::Truncated { received: 10, expected: 20, source: None };
+/// assert_eq!(error.to_string(), "body truncated: received 10 of 20 bytes");
+/// let io: std::io::Error = error.into();
+/// assert_eq!(io.kind(), std::io::ErrorKind::UnexpectedEof);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BodyError {
@@ -178,6 +196,18 @@ impl<R: AsyncRead> BodyChunks<R> {
 
     /// As [`BodyChunks::new`], with chunks of at most `chunk_size` bytes (0 means
     /// the default, 64 KiB).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::BodyChunks;
+    /// use futures_lite::StreamExt;
+    ///
+    /// let body: &[u8] = b"0123456789";
+    /// let mut chunks = BodyChunks::with_chunk_size(body, Some(10), 4);
+    /// assert_eq!(chunks.next().await.unwrap().unwrap(), "0123");
+    /// assert_eq!(chunks.progress().received, 4);
+    /// # });
+    /// ```
     pub fn with_chunk_size(body: R, expected: Option<u64>, chunk_size: usize) -> Self {
         Self {
             chunks: chunks::read_chunks(body, chunk_size),
