@@ -38,6 +38,9 @@
 //! - [`chunks`]: `readChunks` done right: [`read_chunks`](chunks::read_chunks), and records out of
 //!   chunks with bounded memory: [`lines`](chunks::lines), `ndjson`, `json_array`,
 //!   [`length_delimited`](chunks::length_delimited()), with errors that say where.
+//! - [`events`]: callbacks as streams: [`channel`](events::channel) with a bounded queue and an
+//!   [`Overflow`](events::Overflow) policy, close without loss, pause/resume hooks, batches,
+//!   [`from_callbacks`](events::from_callbacks).
 //! - `http` (feature `http`): response bodies as chunk streams with progress, on isahc.
 //!
 //! # Feature flags
@@ -54,6 +57,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod chunks;
+pub mod events;
 pub mod generate;
 #[cfg(feature = "http")]
 pub mod http;

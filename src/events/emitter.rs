@@ -1,0 +1,293 @@
+//! [`Emitter`]: the sending side, for callbacks, threads and tasks.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use event_listener::Listener;
+
+use super::shared::{Pushed, Shared};
+use super::{EventsError, Overflow};
+
+/// The sending side of an events channel: `Clone + Send + Sync`, usable from
+/// callbacks, plain threads and async tasks, with no executor.
+///
+/// Dropping the last emitter closes the channel: the stream ends after the events
+/// already queued.
+///
+/// ```
+/// use aiter::events::{self, Overflow};
+///
+/// let (emitter, events) = events::channel::<u32>(2, Overflow::Wait);
+/// std::thread::spawn(move || {
+///     for n in 0..5 {
+///         emitter.send_blocking(n).unwrap(); // waits for room: nothing is lost
+///     }
+/// });
+/// let got: Vec<u32> = futures_lite::future::block_on(futures_lite::StreamExt::try_collect(events)).unwrap();
+/// assert_eq!(got, [0, 1, 2, 3, 4]);
+/// ```
+pub struct Emitter<T> {
+    pub(crate) shared: Arc<Shared<T>>,
+}
+
+/// Why an emitted value was not queued. Each variant gives the value back.
+#[derive(PartialEq, Eq)]
+pub enum EmitError<T> {
+    /// The queue is full under [`Overflow::Wait`]: emit again later, or use
+    /// [`Emitter::send`] or [`Emitter::send_blocking`], which wait for room.
+    Full(T),
+    /// The queue is full under [`Overflow::DropNewest`]: this value was dropped
+    /// (and counted in [`Emitter::dropped`]).
+    Dropped(T),
+    /// The queue is full under [`Overflow::Fail`]: the channel has failed, and its
+    /// stream ends with [`EventsError::Overflow`] after the events queued.
+    Overflow(T),
+    /// The channel is closed (or failed, or its stream dropped): nobody will receive it.
+    Closed(T),
+}
+
+impl<T> EmitError<T> {
+    /// The value that was not queued.
+    ///
+    /// ```
+    /// use aiter::events::{self, EmitError, Overflow};
+    ///
+    /// let (emitter, _events) = events::channel(1, Overflow::Wait);
+    /// emitter.emit("first").unwrap();
+    /// assert_eq!(emitter.emit("second").unwrap_err().into_inner(), "second");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(value)
+            | Self::Dropped(value)
+            | Self::Overflow(value)
+            | Self::Closed(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Debug for EmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Self::Full(_) => "Full",
+            Self::Dropped(_) => "Dropped",
+            Self::Overflow(_) => "Overflow",
+            Self::Closed(_) => "Closed",
+        };
+        write!(f, "{name}(..)")
+    }
+}
+
+impl<T> fmt::Display for EmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "emitting into a full event queue",
+            Self::Dropped(_) => "event dropped: the queue is full",
+            Self::Overflow(_) => "event queue overflowed",
+            Self::Closed(_) => "emitting into a closed event queue",
+        })
+    }
+}
+
+impl<T> std::error::Error for EmitError<T> {}
+
+impl<T> Emitter<T> {
+    /// Queues `value` without ever waiting, applying the channel's [`Overflow`]
+    /// policy when the queue is full: the event-emitter side of the lesson's
+    /// `on('message', ...)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`EmitError`]: full under `Wait`, dropped under `DropNewest`, overflow
+    /// under `Fail`, or closed. Under `DropOldest` only `Closed` can happen.
+    ///
+    /// ```
+    /// use aiter::events::{self, EmitError, Overflow};
+    ///
+    /// let (emitter, events) = events::channel(2, Overflow::DropOldest);
+    /// for n in 0..5 {
+    ///     emitter.emit(n).unwrap(); // never waits, never fails while open
+    /// }
+    /// assert_eq!(emitter.dropped(), 3); // 0, 1 and 2 made room for 3 and 4
+    /// drop(events);
+    /// assert!(matches!(emitter.emit(5), Err(EmitError::Closed(5))));
+    /// ```
+    pub fn emit(&self, value: T) -> Result<(), EmitError<T>> {
+        match self.shared.push(value) {
+            Pushed::Queued => Ok(()),
+            Pushed::Full(value) if self.shared.overflow == Overflow::DropNewest => {
+                Err(EmitError::Dropped(value))
+            }
+            Pushed::Full(value) => Err(EmitError::Full(value)),
+            Pushed::Overflow(value) => Err(EmitError::Overflow(value)),
+            Pushed::Closed(value) => Err(EmitError::Closed(value)),
+        }
+    }
+
+    /// Queues `value`, waiting for room under [`Overflow::Wait`]; under the other
+    /// policies it is [`Emitter::emit`].
+    ///
+    /// # Errors
+    ///
+    /// [`EmitError::Closed`] once the channel is closed; otherwise as `emit`.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancelling it before it completes drops `value` unsent; nothing else is lost.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::events::{self, Overflow};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let (emitter, mut events) = events::channel(1, Overflow::Wait);
+    /// let producer = async move {
+    ///     for n in 0..3 {
+    ///         emitter.send(n).await.unwrap();
+    ///     }
+    /// };
+    /// let consumer = async { events.try_collect::<_, _, Vec<_>>().await.unwrap() };
+    /// let ((), got) = futures_lite::future::zip(producer, consumer).await;
+    /// assert_eq!(got, [0, 1, 2]);
+    /// # });
+    /// ```
+    pub async fn send(&self, mut value: T) -> Result<(), EmitError<T>> {
+        loop {
+            match self.emit(value) {
+                Err(EmitError::Full(back)) => value = back,
+                done => return done,
+            }
+            let listener = self.shared.room.listen();
+            match self.emit(value) {
+                Err(EmitError::Full(back)) => value = back,
+                done => return done,
+            }
+            listener.await;
+        }
+    }
+
+    /// Queues `value`, blocking the thread while the queue is full under
+    /// [`Overflow::Wait`]; for plain threads. Do not call it inside async code.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::send`].
+    ///
+    /// ```
+    /// use aiter::events::{self, Overflow};
+    ///
+    /// let (emitter, events) = events::channel(8, Overflow::Wait);
+    /// emitter.send_blocking("from a thread").unwrap();
+    /// drop(emitter);
+    /// let got: Vec<_> = futures_lite::future::block_on(futures_lite::StreamExt::try_collect(events)).unwrap();
+    /// assert_eq!(got, ["from a thread"]);
+    /// ```
+    pub fn send_blocking(&self, mut value: T) -> Result<(), EmitError<T>> {
+        loop {
+            match self.emit(value) {
+                Err(EmitError::Full(back)) => value = back,
+                done => return done,
+            }
+            let listener = self.shared.room.listen();
+            match self.emit(value) {
+                Err(EmitError::Full(back)) => value = back,
+                done => return done,
+            }
+            listener.wait();
+        }
+    }
+
+    /// Ends the channel: the stream ends after every event already queued. Later
+    /// emits fail with [`EmitError::Closed`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::events::{self, Overflow};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let (emitter, events) = events::channel(8, Overflow::Wait);
+    /// emitter.emit(1).unwrap();
+    /// emitter.emit(2).unwrap();
+    /// emitter.close(); // the lesson's on('close'), without losing 1 and 2
+    /// assert_eq!(events.try_collect::<_, _, Vec<_>>().await.unwrap(), [1, 2]);
+    /// # });
+    /// ```
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Ends the channel with an error: the stream yields every event already
+    /// queued, then `error`, then ends.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::events::{self, Overflow};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let (emitter, mut events) = events::channel(8, Overflow::Wait);
+    /// emitter.emit("last words").unwrap();
+    /// emitter.fail(std::io::Error::other("connection reset"));
+    /// assert_eq!(events.next().await.unwrap().unwrap(), "last words");
+    /// assert_eq!(events.next().await.unwrap().unwrap_err().to_string(), "event source failed: connection reset");
+    /// assert!(events.next().await.is_none());
+    /// # });
+    /// ```
+    pub fn fail(&self, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) {
+        self.shared.fail(EventsError::Failed(error.into()));
+    }
+
+    /// Values dropped so far by the overflow policy (`DropOldest`, `DropNewest`).
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Events queued now.
+    pub fn len(&self) -> usize {
+        self.shared.queue.len()
+    }
+
+    /// True when no event is queued.
+    pub fn is_empty(&self) -> bool {
+        self.shared.queue.is_empty()
+    }
+
+    /// The queue's capacity.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity()
+    }
+
+    /// True once the channel is closed, failed, or its stream dropped.
+    pub fn is_closed(&self) -> bool {
+        self.shared.queue.is_closed()
+    }
+}
+
+impl<T> Clone for Emitter<T> {
+    fn clone(&self) -> Self {
+        self.shared.emitters.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Emitter<T> {
+    fn drop(&mut self) {
+        if self.shared.emitters.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.close();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Emitter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emitter")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("overflow", &self.shared.overflow)
+            .field("dropped", &self.dropped())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,243 @@
+//! Callbacks as streams: the lesson's `socketMessages(socket)`, with a bounded
+//! queue, a stated overflow policy, and nothing lost on close.
+//!
+//! # Semantics
+//!
+//! [`channel`] makes an [`Emitter`] (the `on('message', ...)` side) and an
+//! [`Events`] stream (the `for await` side) around one queue of fixed capacity.
+//!
+//! - **Bounded.** The queue holds at most `capacity` events. When it is full,
+//!   [`Emitter::emit`] applies the [`Overflow`] policy; it never waits. Under
+//!   `Wait`, async producers call [`Emitter::send`] and threads
+//!   [`Emitter::send_blocking`], which wait for room.
+//! - **Nothing dropped silently.** `DropOldest` and `DropNewest` count every value
+//!   they drop: [`Emitter::dropped`], [`Events::dropped`].
+//! - **Close keeps the queue.** [`Emitter::close`] (or dropping every emitter) ends
+//!   the stream *after* every queued event; [`Emitter::fail`] does the same and then
+//!   yields the error. The lesson's version could lose what was queued at `close`.
+//! - **Backpressure for sources that can pause.** [`Channel::water_marks`] calls a
+//!   pause hook when the queue reaches its high-water mark and a resume hook when the
+//!   consumer has drained it to the low one: a socket or a watcher is paused instead
+//!   of buffered.
+//! - **Batches.** [`Events::next_batch`] takes every queued event in one wakeup.
+//! - **Registration tied to the stream.** [`from_callbacks`] registers your
+//!   callbacks when the stream is made and unregisters them when it ends or is dropped.
+//!
+//! Emitters work from any thread or callback and need no executor; the stream runs
+//! on any executor.
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use aiter::events::{self, Overflow};
+//! use futures_lite::StreamExt;
+//!
+//! // socket.on('message', m => ...); socket.on('close', () => ...)
+//! let (emitter, mut messages) = events::channel(64, Overflow::Wait);
+//! std::thread::spawn(move || {
+//!     for text in ["hello", "world"] {
+//!         emitter.send_blocking(text.to_owned()).unwrap(); // on('message')
+//!     }
+//!     emitter.close(); // on('close'): queued messages are still delivered
+//! });
+//! while let Some(message) = messages.next().await {
+//!     println!("{}", message?);
+//! }
+//! # Ok::<(), aiter::events::EventsError>(()) }).unwrap();
+//! ```
+
+mod emitter;
+mod receiver;
+mod shared;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+pub use emitter::{EmitError, Emitter};
+pub use receiver::{Events, EventsError, NextBatch};
+
+use shared::{Flow, Shared};
+
+/// What [`Emitter::emit`] does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Refuse the value and give it back ([`EmitError::Full`]); [`Emitter::send`]
+    /// and [`Emitter::send_blocking`] wait for room instead. Nothing is dropped.
+    Wait,
+    /// Drop the oldest queued event to make room, and count it.
+    DropOldest,
+    /// Drop the new value, count it, and give it back ([`EmitError::Dropped`]).
+    DropNewest,
+    /// Fail the channel: the stream yields every queued event, then
+    /// [`EventsError::Overflow`], then ends.
+    Fail,
+}
+
+/// A channel's settings: capacity, overflow policy, and pause/resume hooks.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use aiter::events::{Channel, Overflow};
+///
+/// let paused = Arc::new(AtomicBool::new(false));
+/// let (pause, resume) = (paused.clone(), paused.clone());
+/// let (emitter, mut events) = Channel::new(100)
+///     .overflow(Overflow::Wait)
+///     .water_marks(80, 20, move || pause.store(true, Ordering::SeqCst), move || resume.store(false, Ordering::SeqCst))
+///     .build();
+/// for n in 0..80 {
+///     emitter.emit(n).unwrap();
+/// }
+/// assert!(paused.load(Ordering::SeqCst), "paused at the high-water mark");
+/// futures_lite::future::block_on(async {
+///     let mut batch = Vec::new();
+///     events.next_batch(&mut batch).await;
+/// });
+/// assert!(!paused.load(Ordering::SeqCst), "resumed once drained");
+/// ```
+pub struct Channel {
+    capacity: usize,
+    overflow: Overflow,
+    flow: Option<Flow>,
+}
+
+impl Channel {
+    /// A channel of `capacity` events (at least 1), with [`Overflow::Wait`].
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            overflow: Overflow::Wait,
+            flow: None,
+        }
+    }
+
+    /// Sets what happens when the queue is full.
+    #[must_use]
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// Calls `on_pause` when an emit brings the queue to `high` events, and
+    /// `on_resume` when the consumer brings it back down to `low`. Each is called
+    /// once per crossing, in order, on the thread that crossed the mark, with the
+    /// channel's pause state locked: keep hooks short, and do not emit from them.
+    ///
+    /// `high` is clamped to `1..=capacity`, `low` to below `high`.
+    #[must_use]
+    pub fn water_marks(
+        mut self,
+        high: usize,
+        low: usize,
+        on_pause: impl Fn() + Send + Sync + 'static,
+        on_resume: impl Fn() + Send + Sync + 'static,
+    ) -> Self {
+        let high = high.clamp(1, self.capacity);
+        self.flow = Some(Flow {
+            high,
+            low: low.min(high - 1),
+            on_pause: Box::new(on_pause),
+            on_resume: Box::new(on_resume),
+            paused: Mutex::new(false),
+        });
+        self
+    }
+
+    /// Makes the channel: an emitter and its stream.
+    pub fn build<T>(self) -> (Emitter<T>, Events<T>) {
+        let shared = Arc::new(Shared::new(self.capacity, self.overflow, self.flow));
+        (
+            Emitter {
+                shared: shared.clone(),
+            },
+            Events::new(shared, None),
+        )
+    }
+
+    /// Makes the channel and hands its emitter to `register`, which registers
+    /// callbacks and returns the function that unregisters them. That function runs
+    /// when the stream ends or is dropped, whichever comes first. See
+    /// [`from_callbacks`].
+    pub fn from_callbacks<T, U>(self, register: impl FnOnce(Emitter<T>) -> U) -> Events<T>
+    where
+        U: FnOnce() + Send + 'static,
+    {
+        let shared = Arc::new(Shared::new(self.capacity, self.overflow, self.flow));
+        let unregister = register(Emitter {
+            shared: shared.clone(),
+        });
+        Events::new(shared, Some(Box::new(unregister)))
+    }
+}
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("capacity", &self.capacity)
+            .field("overflow", &self.overflow)
+            .field(
+                "water_marks",
+                &self.flow.as_ref().map(|flow| (flow.high, flow.low)),
+            )
+            .finish()
+    }
+}
+
+/// A channel of `capacity` events (at least 1) with the given overflow policy: an
+/// emitter for callbacks and threads, and its stream. See the [module docs](self).
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::events::{self, Overflow};
+/// use futures_lite::StreamExt;
+///
+/// let (emitter, events) = events::channel(2, Overflow::DropOldest);
+/// for n in 1..=4 {
+///     emitter.emit(n).unwrap();
+/// }
+/// drop(emitter);
+/// assert_eq!(events.dropped(), 2);
+/// assert_eq!(events.try_collect::<_, _, Vec<_>>().await.unwrap(), [3, 4]);
+/// # });
+/// ```
+pub fn channel<T>(capacity: usize, overflow: Overflow) -> (Emitter<T>, Events<T>) {
+    Channel::new(capacity).overflow(overflow).build()
+}
+
+/// A stream of the events a callback API delivers: `register` gets an [`Emitter`],
+/// registers callbacks that emit, and returns the function that unregisters them.
+/// That runs when the stream ends or is dropped: the `finally` the lesson asks for.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use aiter::events::{self, Overflow};
+///
+/// // A callback API: listeners in a list.
+/// type Listeners = Arc<Mutex<Vec<Box<dyn Fn(&str) + Send>>>>;
+/// let listeners: Listeners = Arc::default();
+///
+/// let registry = listeners.clone();
+/// let messages = events::from_callbacks(16, Overflow::DropOldest, move |emitter| {
+///     registry.lock().unwrap().push(Box::new(move |m: &str| {
+///         let _ = emitter.emit(m.to_owned());
+///     }));
+///     move || registry.lock().unwrap().clear() // unregister
+/// });
+/// for listener in listeners.lock().unwrap().iter() {
+///     listener("hello");
+/// }
+/// drop(messages);
+/// assert!(listeners.lock().unwrap().is_empty(), "unregistered on drop");
+/// ```
+pub fn from_callbacks<T, U>(
+    capacity: usize,
+    overflow: Overflow,
+    register: impl FnOnce(Emitter<T>) -> U,
+) -> Events<T>
+where
+    U: FnOnce() + Send + 'static,
+{
+    Channel::new(capacity)
+        .overflow(overflow)
+        .from_callbacks(register)
+}

@@ -1,0 +1,289 @@
+//! [`Events`]: the receiving side, a stream.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, ready};
+
+use concurrent_queue::PopError;
+use event_listener::EventListener;
+use futures_core::Stream;
+use futures_core::stream::FusedStream;
+
+use super::shared::Shared;
+
+/// Why an events stream ended with an error, after every event queued before it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EventsError {
+    /// The queue overflowed under [`Overflow::Fail`](super::Overflow::Fail).
+    Overflow {
+        /// The queue's capacity.
+        capacity: usize,
+    },
+    /// The source failed: [`Emitter::fail`](super::Emitter::fail) was called.
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl fmt::Display for EventsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Overflow { capacity } => {
+                write!(f, "event queue overflowed its capacity of {capacity}")
+            }
+            Self::Failed(error) => write!(f, "event source failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for EventsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Failed(error) => Some(&**error),
+            Self::Overflow { .. } => None,
+        }
+    }
+}
+
+/// The receiving side of an events channel: a stream of `Result<T, EventsError>`,
+/// the lesson's `for await (const message of socketMessages(socket))`.
+///
+/// - Events come in the order they were queued, each once.
+/// - When the channel is closed (by [`Emitter::close`](super::Emitter::close), by
+///   dropping every emitter, or by [`Events::close`]), the stream yields every event
+///   still queued, then ends. After a failure it yields them, then the error.
+/// - Dropping the stream closes the channel (emitters then get
+///   [`EmitError::Closed`](super::EmitError::Closed)) and, for
+///   [`from_callbacks`](super::from_callbacks), runs the unregister function.
+///
+/// # Cancellation safety
+///
+/// `next()` and [`Events::next_batch`] are cancellation safe: an event is taken from
+/// the queue only when it is returned.
+#[must_use = "streams do nothing unless polled"]
+pub struct Events<T> {
+    pub(crate) shared: Arc<Shared<T>>,
+    listener: Option<EventListener>,
+    unregister: Option<Box<dyn FnOnce() + Send>>,
+    finished: bool,
+}
+
+impl<T> Events<T> {
+    pub(crate) fn new(
+        shared: Arc<Shared<T>>,
+        unregister: Option<Box<dyn FnOnce() + Send>>,
+    ) -> Self {
+        Self {
+            shared,
+            listener: None,
+            unregister,
+            finished: false,
+        }
+    }
+
+    /// Waits for at least one event, then moves every event already queued into
+    /// `batch` in one go: one wakeup for many events. Returns how many were added,
+    /// the stream's final error, or `None` at the end.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::events::{self, Overflow};
+    ///
+    /// let (emitter, mut events) = events::channel(100, Overflow::Wait);
+    /// for n in 0..10 {
+    ///     emitter.emit(n).unwrap();
+    /// }
+    /// drop(emitter);
+    /// let mut batch = Vec::new();
+    /// assert_eq!(events.next_batch(&mut batch).await.unwrap().unwrap(), 10);
+    /// assert_eq!(batch, (0..10).collect::<Vec<_>>());
+    /// assert!(events.next_batch(&mut batch).await.is_none());
+    /// # });
+    /// ```
+    pub fn next_batch<'a>(&'a mut self, batch: &'a mut Vec<T>) -> NextBatch<'a, T> {
+        NextBatch {
+            events: self,
+            batch,
+        }
+    }
+
+    /// Closes the channel from this side: emitters get
+    /// [`EmitError::Closed`](super::EmitError::Closed) from now on, and the stream
+    /// ends after the events already queued.
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Values dropped so far by the overflow policy (`DropOldest`, `DropNewest`).
+    ///
+    /// ```
+    /// use aiter::events::{self, Overflow};
+    ///
+    /// let (emitter, events) = events::channel(1, Overflow::DropNewest);
+    /// emitter.emit(1).unwrap();
+    /// assert!(emitter.emit(2).is_err());
+    /// assert_eq!(events.dropped(), 1);
+    /// ```
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Events queued now.
+    pub fn len(&self) -> usize {
+        self.shared.queue.len()
+    }
+
+    /// True when no event is queued.
+    pub fn is_empty(&self) -> bool {
+        self.shared.queue.is_empty()
+    }
+
+    /// The queue's capacity.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity()
+    }
+
+    /// Ends the stream: runs the unregister function, yields the failure if any.
+    fn finish(&mut self) -> Option<Result<T, super::EventsError>> {
+        self.finished = true;
+        if let Some(unregister) = self.unregister.take() {
+            unregister();
+        }
+        self.shared.take_failure().map(Err)
+    }
+
+    /// Takes events into `batch` (or, with no batch, one event), else registers for
+    /// a wakeup.
+    fn poll_take(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut batch: Option<&mut Vec<T>>,
+    ) -> Poll<Taken<T>> {
+        loop {
+            let mut taken = 0;
+            let capacity = self.shared.capacity();
+            loop {
+                match self.shared.queue.pop() {
+                    Ok(value) => match batch.as_deref_mut() {
+                        None => {
+                            self.shared.taken(1);
+                            return Poll::Ready(Taken::One(value));
+                        }
+                        Some(batch) => {
+                            batch.push(value);
+                            taken += 1;
+                            // Producers may keep filling the queue as it drains: stop
+                            // after one queue's worth.
+                            if taken == capacity {
+                                break;
+                            }
+                        }
+                    },
+                    Err(PopError::Closed) if taken == 0 => return Poll::Ready(Taken::End),
+                    Err(_) => break,
+                }
+            }
+            if taken > 0 {
+                self.shared.taken(taken);
+                return Poll::Ready(Taken::Batch);
+            }
+            match &mut self.listener {
+                None => self.listener = Some(self.shared.ready.listen()),
+                Some(listener) => {
+                    ready!(Pin::new(listener).poll(cx));
+                    self.listener = None;
+                }
+            }
+        }
+    }
+}
+
+impl<T> Stream for Events<T> {
+    type Item = Result<T, super::EventsError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        match ready!(self.poll_take(cx, None)) {
+            Taken::One(value) => Poll::Ready(Some(Ok(value))),
+            Taken::Batch => unreachable!("no batch was given"),
+            Taken::End => Poll::Ready(self.finish()),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.shared.queue.len(), None)
+    }
+}
+
+impl<T> FusedStream for Events<T> {
+    fn is_terminated(&self) -> bool {
+        self.finished
+    }
+}
+
+impl<T> Drop for Events<T> {
+    fn drop(&mut self) {
+        self.shared.close();
+        if let Some(unregister) = self.unregister.take() {
+            unregister();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Events<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("overflow", &self.shared.overflow)
+            .field("dropped", &self.dropped())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt to take events found.
+enum Taken<T> {
+    /// One event (when no batch was given).
+    One(T),
+    /// Events were added to the batch.
+    Batch,
+    /// The queue is closed and empty.
+    End,
+}
+
+/// The future returned by [`Events::next_batch`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct NextBatch<'a, T> {
+    events: &'a mut Events<T>,
+    batch: &'a mut Vec<T>,
+}
+
+impl<T> Future for NextBatch<'_, T> {
+    type Output = Option<Result<usize, super::EventsError>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.events.finished {
+            return Poll::Ready(None);
+        }
+        let before = this.batch.len();
+        match ready!(this.events.poll_take(cx, Some(this.batch))) {
+            Taken::One(_) => unreachable!("a batch was given"),
+            Taken::Batch => Poll::Ready(Some(Ok(this.batch.len() - before))),
+            Taken::End => Poll::Ready(this.events.finish().map(|end| end.map(|_| 0))),
+        }
+    }
+}
+
+impl<T> fmt::Debug for NextBatch<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NextBatch")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,166 @@
+//! The state an [`Emitter`](super::Emitter) and its [`Events`](super::Events) share.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use concurrent_queue::{ConcurrentQueue, ForcePushError, PushError};
+use event_listener::Event;
+
+use super::{EventsError, Overflow};
+
+/// Pause and resume hooks, called as the queue crosses its water marks.
+pub(crate) struct Flow {
+    pub(crate) high: usize,
+    pub(crate) low: usize,
+    pub(crate) on_pause: Box<dyn Fn() + Send + Sync>,
+    pub(crate) on_resume: Box<dyn Fn() + Send + Sync>,
+    /// Whether the source is paused. Hooks run with this held, so they run in the
+    /// order the marks were crossed.
+    pub(crate) paused: Mutex<bool>,
+}
+
+/// What happened to an emitted value.
+pub(crate) enum Pushed<T> {
+    Queued,
+    /// The queue was full: the value comes back (for `Wait`) or was dropped.
+    Full(T),
+    /// The queue was full under `Overflow::Fail`: the channel has failed.
+    Overflow(T),
+    Closed(T),
+}
+
+pub(crate) struct Shared<T> {
+    pub(crate) queue: ConcurrentQueue<T>,
+    pub(crate) overflow: Overflow,
+    /// Wakes the consumer: an event arrived or the channel closed.
+    pub(crate) ready: Event,
+    /// Wakes producers waiting for room (`Overflow::Wait`).
+    pub(crate) room: Event,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) emitters: AtomicUsize,
+    /// The error the stream yields after the queued events.
+    pub(crate) failure: Mutex<Option<EventsError>>,
+    pub(crate) flow: Option<Flow>,
+}
+
+impl<T> Shared<T> {
+    pub(crate) fn new(capacity: usize, overflow: Overflow, flow: Option<Flow>) -> Self {
+        Self {
+            queue: ConcurrentQueue::bounded(capacity.max(1)),
+            overflow,
+            ready: Event::new(),
+            room: Event::new(),
+            dropped: AtomicU64::new(0),
+            emitters: AtomicUsize::new(1),
+            failure: Mutex::new(None),
+            flow,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.queue.capacity().unwrap_or(usize::MAX)
+    }
+
+    /// Queues `value` under the overflow policy; never waits.
+    pub(crate) fn push(&self, value: T) -> Pushed<T> {
+        let pushed = match self.overflow {
+            Overflow::DropOldest => match self.queue.force_push(value) {
+                Ok(None) => Pushed::Queued,
+                Ok(Some(oldest)) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                    drop(oldest);
+                    Pushed::Queued
+                }
+                Err(ForcePushError(value)) => return Pushed::Closed(value),
+            },
+            Overflow::Wait | Overflow::DropNewest | Overflow::Fail => {
+                match self.queue.push(value) {
+                    Ok(()) => Pushed::Queued,
+                    Err(PushError::Closed(value)) => return Pushed::Closed(value),
+                    Err(PushError::Full(value)) => match self.overflow {
+                        Overflow::DropNewest => {
+                            self.dropped.fetch_add(1, Ordering::Relaxed);
+                            Pushed::Full(value)
+                        }
+                        Overflow::Fail => {
+                            self.fail(EventsError::Overflow {
+                                capacity: self.capacity(),
+                            });
+                            return Pushed::Overflow(value);
+                        }
+                        _ => return Pushed::Full(value),
+                    },
+                }
+            }
+        };
+        if matches!(pushed, Pushed::Queued) {
+            self.ready.notify_additional(1);
+            self.check_pause();
+        }
+        pushed
+    }
+
+    /// Ends the channel after its queued events; the stream then yields `error`
+    /// (the first one given wins).
+    pub(crate) fn fail(&self, error: EventsError) {
+        {
+            let mut failure = self
+                .failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if failure.is_none() && !self.queue.is_closed() {
+                *failure = Some(error);
+            }
+        }
+        self.close();
+    }
+
+    /// Ends the channel after its queued events.
+    pub(crate) fn close(&self) {
+        if self.queue.close() {
+            self.ready.notify(usize::MAX);
+            self.room.notify(usize::MAX);
+        }
+    }
+
+    pub(crate) fn take_failure(&self) -> Option<EventsError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    /// After a push: pause the source at the high-water mark.
+    fn check_pause(&self) {
+        let Some(flow) = &self.flow else { return };
+        if self.queue.len() >= flow.high {
+            let mut paused = flow
+                .paused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !*paused && self.queue.len() >= flow.high {
+                *paused = true;
+                (flow.on_pause)();
+            }
+        }
+    }
+
+    /// After events were taken: wake waiting producers, resume the source at the
+    /// low-water mark.
+    pub(crate) fn taken(&self, count: usize) {
+        if self.overflow == Overflow::Wait {
+            self.room.notify(count);
+        }
+        let Some(flow) = &self.flow else { return };
+        if self.queue.len() <= flow.low {
+            let mut paused = flow
+                .paused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *paused && self.queue.len() <= flow.low {
+                *paused = false;
+                (flow.on_resume)();
+            }
+        }
+    }
+}
