@@ -61,6 +61,8 @@ pub mod events;
 pub mod generate;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "net")]
+pub mod net;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};
 

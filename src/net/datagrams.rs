@@ -1,0 +1,134 @@
+//! [`datagrams`]: a UDP socket as a stream of datagrams.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use async_io::Async;
+use bytes::Bytes;
+use futures_core::Stream;
+
+/// The largest datagram [`datagrams`] accepts unless told otherwise: 64 KiB, the
+/// most UDP can carry.
+pub const DEFAULT_MAX_DATAGRAM: usize = 65_536;
+
+/// Why a datagram was not delivered.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DatagramError {
+    /// The datagram was larger than the limit; it was dropped, and the stream goes on.
+    TooLarge {
+        /// Who sent it.
+        peer: SocketAddr,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Receiving failed (for example an ICMP "port unreachable" reported on a
+    /// connected socket); the stream goes on.
+    Io(io::Error),
+}
+
+impl fmt::Display for DatagramError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { peer, limit } => write!(f, "datagram from {peer} larger than {limit} bytes, dropped"),
+            Self::Io(error) => write!(f, "receiving a datagram failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for DatagramError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(error) => Some(error),
+            Self::TooLarge { .. } => None,
+        }
+    }
+}
+
+/// The datagrams a UDP socket receives, each with its sender, at most `max_size`
+/// bytes each (0 means [`DEFAULT_MAX_DATAGRAM`]).
+///
+/// - A larger datagram is not silently cut: it is reported as
+///   [`DatagramError::TooLarge`] and dropped, and the stream goes on.
+/// - The stream never ends by itself (UDP has no end); drop it to stop.
+/// - Memory: one buffer of `max_size + 1` bytes; each datagram is copied out.
+///
+/// Clone the socket first to keep sending from it.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+///
+/// let receiver = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+/// let address = receiver.local_addr()?;
+/// let mut datagrams = aiter::net::datagrams(receiver, 512);
+/// let sender = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+/// sender.send_to(b"ping", address).await?;
+/// let (bytes, from) = datagrams.next().await.unwrap()?;
+/// assert_eq!((&bytes[..], from), (&b"ping"[..], sender.local_addr()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
+///
+/// # Cancellation safety
+///
+/// `next()` is cancellation safe: a datagram is taken from the socket only when it
+/// is returned.
+pub fn datagrams(socket: async_net::UdpSocket, max_size: usize) -> Datagrams {
+    let max_size = if max_size == 0 { DEFAULT_MAX_DATAGRAM } else { max_size };
+    Datagrams {
+        socket: socket.into(),
+        buf: vec![0; max_size + 1],
+        max_size,
+    }
+}
+
+/// The stream returned by [`datagrams`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Datagrams {
+    socket: Arc<Async<std::net::UdpSocket>>,
+    buf: Vec<u8>,
+    max_size: usize,
+}
+
+impl Datagrams {
+    /// The largest datagram accepted, in bytes.
+    pub fn max_size(&self) -> usize {
+        self.max_size
+    }
+}
+
+impl Stream for Datagrams {
+    type Item = Result<(Bytes, SocketAddr), DatagramError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Err(error) = ready!(this.socket.poll_readable(cx)) {
+                return Poll::Ready(Some(Err(DatagramError::Io(error))));
+            }
+            match this.socket.get_ref().recv_from(&mut this.buf) {
+                Ok((len, peer)) if len > this.max_size => {
+                    let limit = this.max_size;
+                    return Poll::Ready(Some(Err(DatagramError::TooLarge { peer, limit })));
+                }
+                Ok((len, peer)) => return Poll::Ready(Some(Ok((Bytes::copy_from_slice(&this.buf[..len]), peer)))),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Poll::Ready(Some(Err(DatagramError::Io(error)))),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Datagrams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Datagrams")
+            .field("local_addr", &self.socket.get_ref().local_addr().ok())
+            .field("max_size", &self.max_size)
+            .finish()
+    }
+}
