@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use aiter::events::{self, EmitError, Overflow};
 use aiter::generate::Resume;
 use aiter::{generate, try_generate};
 use futures_lite::{AsyncWriteExt, StreamExt, stream};
@@ -19,6 +20,7 @@ fn main() {
         delegating_with_yield_all().await;
         early_exit_with_close().await;
         chunks_and_records_from_a_socket().await;
+        callbacks_with_each_overflow_policy().await;
         println!("\ntour finished in {:.2?}", start.elapsed());
     });
 }
@@ -169,4 +171,52 @@ async fn serve(body: Vec<u8>) -> smol::net::TcpStream {
     })
     .detach();
     listener.accept().await.expect("accept").0
+}
+
+/// The lesson's `socketMessages`: callbacks into a stream. A burst of 6 messages
+/// into a queue of 3, under each overflow policy; then close with messages queued.
+async fn callbacks_with_each_overflow_policy() {
+    section("socketMessages: callbacks into a bounded stream, each overflow policy");
+    for overflow in [
+        Overflow::Wait,
+        Overflow::DropOldest,
+        Overflow::DropNewest,
+        Overflow::Fail,
+    ] {
+        let (emitter, mut messages) = events::channel(3, overflow);
+        // socket.on('message', m => emit(m)): a burst faster than the consumer.
+        let refused: Vec<String> = (1..=6)
+            .filter_map(|n| match emitter.emit(format!("m{n}")) {
+                Ok(()) => None,
+                Err(EmitError::Full(m)) => Some(format!("{m} full (send().await would wait)")),
+                Err(EmitError::Dropped(m)) => Some(format!("{m} dropped")),
+                Err(EmitError::Overflow(m)) => Some(format!("{m} overflowed")),
+                Err(EmitError::Closed(m)) => Some(format!("{m} closed")),
+            })
+            .collect();
+        drop(emitter); // socket.on('close')
+        let mut received = Vec::new();
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(message) => received.push(message),
+                Err(error) => received.push(format!("<{error}>")),
+            }
+        }
+        println!(
+            "  {overflow:?}: received {received:?}, dropped {}",
+            messages.dropped()
+        );
+        if !refused.is_empty() {
+            println!("    refused at emit: {}", refused.join(", "));
+        }
+    }
+    let (emitter, messages) = events::channel(8, Overflow::Wait);
+    for n in 1..=3 {
+        emitter.emit(n).expect("room for three");
+    }
+    emitter.close();
+    let delivered: Vec<i32> = messages.try_collect().await.expect("no failure");
+    println!(
+        "  close() with 3 queued: all delivered {delivered:?} (the lesson's version could lose them)"
+    );
 }

@@ -34,7 +34,9 @@ pub enum DatagramError {
 impl fmt::Display for DatagramError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge { peer, limit } => write!(f, "datagram from {peer} larger than {limit} bytes, dropped"),
+            Self::TooLarge { peer, limit } => {
+                write!(f, "datagram from {peer} larger than {limit} bytes, dropped")
+            }
             Self::Io(error) => write!(f, "receiving a datagram failed: {error}"),
         }
     }
@@ -78,7 +80,11 @@ impl std::error::Error for DatagramError {
 /// `next()` is cancellation safe: a datagram is taken from the socket only when it
 /// is returned.
 pub fn datagrams(socket: async_net::UdpSocket, max_size: usize) -> Datagrams {
-    let max_size = if max_size == 0 { DEFAULT_MAX_DATAGRAM } else { max_size };
+    let max_size = if max_size == 0 {
+        DEFAULT_MAX_DATAGRAM
+    } else {
+        max_size
+    };
     Datagrams {
         socket: socket.into(),
         buf: vec![0; max_size + 1],
@@ -115,7 +121,9 @@ impl Stream for Datagrams {
                     let limit = this.max_size;
                     return Poll::Ready(Some(Err(DatagramError::TooLarge { peer, limit })));
                 }
-                Ok((len, peer)) => return Poll::Ready(Some(Ok((Bytes::copy_from_slice(&this.buf[..len]), peer)))),
+                Ok((len, peer)) => {
+                    return Poll::Ready(Some(Ok((Bytes::copy_from_slice(&this.buf[..len]), peer))));
+                }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Poll::Ready(Some(Err(DatagramError::Io(error)))),
@@ -129,6 +137,6 @@ impl fmt::Debug for Datagrams {
         f.debug_struct("Datagrams")
             .field("local_addr", &self.socket.get_ref().local_addr().ok())
             .field("max_size", &self.max_size)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

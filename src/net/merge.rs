@@ -134,7 +134,10 @@ impl<K: Clone + Unpin, S: Stream + Unpin> Stream for Merge<K, S> {
 impl<K: fmt::Debug, S> fmt::Debug for Merge<K, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Merge")
-            .field("keys", &self.streams.iter().map(|(key, _)| key).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self.streams.iter().map(|(key, _)| key).collect::<Vec<_>>(),
+            )
             .field("closed", &self.closed)
             .finish_non_exhaustive()
     }

@@ -43,8 +43,8 @@ pub mod ws;
 use futures_lite::{AsyncRead, AsyncWrite};
 
 use crate::chunks::{
-    Decoder, FrameWriter, Frames, LengthDelimited, LengthDelimitedDecoder, LengthDelimitedEncoder, LineDecoder,
-    LineEncoder, Lines,
+    Decoder, FrameWriter, Frames, LengthDelimited, LengthDelimitedDecoder, LengthDelimitedEncoder,
+    LineDecoder, LineEncoder, Lines,
 };
 
 pub use datagrams::{DEFAULT_MAX_DATAGRAM, DatagramError, Datagrams, datagrams};
@@ -74,7 +74,10 @@ where
     S: AsyncRead + AsyncWrite + Clone + Unpin,
     D: Decoder,
 {
-    (Frames::new(socket.clone(), decoder), FrameWriter::new(socket, encoder))
+    (
+        Frames::new(socket.clone(), decoder),
+        FrameWriter::new(socket, encoder),
+    )
 }
 
 /// [`framed`] with UTF-8 lines both ways (limit: 8 MiB a line; see
@@ -115,12 +118,19 @@ where
 #[cfg(feature = "json")]
 pub fn ndjson<T, S>(
     socket: S,
-) -> (crate::chunks::Ndjson<S, T>, FrameWriter<S, crate::chunks::NdjsonEncoder>)
+) -> (
+    crate::chunks::Ndjson<S, T>,
+    FrameWriter<S, crate::chunks::NdjsonEncoder>,
+)
 where
     T: serde::de::DeserializeOwned,
     S: AsyncRead + AsyncWrite + Clone + Unpin,
 {
-    framed(socket, crate::chunks::NdjsonDecoder::new(), crate::chunks::NdjsonEncoder::new())
+    framed(
+        socket,
+        crate::chunks::NdjsonDecoder::new(),
+        crate::chunks::NdjsonEncoder::new(),
+    )
 }
 
 /// [`framed`] with length-delimited frames both ways (`u32` big-endian prefixes,
@@ -137,9 +147,15 @@ where
 /// assert_eq!(frames.next().await.unwrap()?, &b"frame"[..]);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
-pub fn length_delimited<S>(socket: S) -> (LengthDelimited<S>, FrameWriter<S, LengthDelimitedEncoder>)
+pub fn length_delimited<S>(
+    socket: S,
+) -> (LengthDelimited<S>, FrameWriter<S, LengthDelimitedEncoder>)
 where
     S: AsyncRead + AsyncWrite + Clone + Unpin,
 {
-    framed(socket, LengthDelimitedDecoder::new(), LengthDelimitedEncoder::new())
+    framed(
+        socket,
+        LengthDelimitedDecoder::new(),
+        LengthDelimitedEncoder::new(),
+    )
 }

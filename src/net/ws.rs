@@ -86,11 +86,15 @@ pub async fn connect(url: &str) -> Result<WebSocket<async_net::TcpStream>, WsErr
     let request = url.into_client_request()?;
     let uri = request.uri();
     if uri.scheme_str() != Some("ws") {
-        return Err(WsError::Url(async_tungstenite::tungstenite::error::UrlError::UnsupportedUrlScheme));
+        return Err(WsError::Url(
+            async_tungstenite::tungstenite::error::UrlError::UnsupportedUrlScheme,
+        ));
     }
     let host = uri
         .host()
-        .ok_or(WsError::Url(async_tungstenite::tungstenite::error::UrlError::NoHostName))?
+        .ok_or(WsError::Url(
+            async_tungstenite::tungstenite::error::UrlError::NoHostName,
+        ))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
@@ -140,7 +144,9 @@ pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, WsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    Ok(WebSocket::new(async_tungstenite::accept_async(stream).await?))
+    Ok(WebSocket::new(
+        async_tungstenite::accept_async(stream).await?,
+    ))
 }
 
 impl<S> WebSocket<S> {

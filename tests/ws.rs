@@ -1,0 +1,79 @@
+//! `aiter::net::ws`: client and server on loopback.
+#![cfg(feature = "ws")]
+
+use aiter::net::ws::{self, Message};
+use async_net::TcpListener;
+use futures_lite::StreamExt;
+use futures_lite::future::zip;
+
+async fn listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/socket", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+fn texts(messages: Vec<Message>) -> Vec<String> {
+    messages
+        .into_iter()
+        .map(|m| m.into_text().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn messages_sent_before_a_close_are_delivered_and_the_handshake_completes() {
+    smol::block_on(async {
+        let (listener, url) = listener().await;
+        let server = async {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = ws::accept(tcp).await.unwrap();
+            let mut got = Vec::new();
+            while let Some(message) = socket.next().await {
+                got.push(message.unwrap());
+            }
+            got
+        };
+        let client = async {
+            let mut socket = ws::connect(&url).await.unwrap();
+            for n in 0..3 {
+                socket.send(format!("message {n}")).await.unwrap();
+            }
+            socket.close().await.unwrap();
+            // Reading on completes the handshake: the server's answer ends the stream.
+            let rest: Vec<_> = socket.collect().await;
+            assert!(rest.is_empty(), "{rest:?}");
+        };
+        let (got, ()) = zip(server, client).await;
+        assert_eq!(texts(got), ["message 0", "message 1", "message 2"]);
+    });
+}
+
+#[test]
+fn a_server_closing_early_still_delivers_what_it_queued() {
+    futures_lite::future::block_on(async {
+        let (listener, url) = listener().await;
+        let server = async {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = ws::accept(tcp).await.unwrap();
+            socket.send("one").await.unwrap();
+            socket.send(vec![2u8, 2]).await.unwrap();
+            socket.close().await.unwrap();
+            let after: Vec<_> = socket.collect().await;
+            after.len()
+        };
+        let client = async {
+            let socket = ws::connect(&url).await.unwrap();
+            socket.map(Result::unwrap).collect::<Vec<_>>().await
+        };
+        let (after, got) = zip(server, client).await;
+        assert_eq!(got, [Message::text("one"), Message::binary(vec![2u8, 2])]);
+        assert_eq!(after, 0);
+    });
+}
+
+#[test]
+fn connect_refuses_urls_it_cannot_serve() {
+    smol::block_on(async {
+        assert!(ws::connect("wss://127.0.0.1:1/").await.is_err());
+        assert!(ws::connect("not a url").await.is_err());
+    });
+}
