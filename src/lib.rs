@@ -28,6 +28,7 @@
 //! | `async function* g() { yield x }`       | [`generate`](fn@generate)`(\|y\| async move { y.yield_(x).await; })` |
 //! | `yield* other()`                        | [`y.yield_all(other).await`](generate::Yielder::yield_all) |
 //! | `for await (const x of s)`              | `while let Some(x) = s.next().await`               |
+//! | `socket.on('message', cb)` as a sequence | [`events::channel`] or [`events::from_callbacks`] |
 //! | `try { ... } catch` per iteration       | [`try_generate`]: items are `Result<T, E>`          |
 //! | `finally { reader.releaseLock() }`      | `Drop` on early exit                               |
 //! | `iterator.return()`                     | [`generator.close().await`](generate::Generator::close), async cleanup included |
@@ -42,6 +43,8 @@
 //!   [`Overflow`](events::Overflow) policy, close without loss, pause/resume hooks, batches,
 //!   [`from_callbacks`](events::from_callbacks).
 //! - `http` (feature `http`): response bodies as chunk streams with progress, on isahc.
+//! - `net` (feature `net`): TCP and Unix sockets as framed message streams, UDP datagrams,
+//!   many connections merged and tagged by peer; `net::ws` (feature `ws`): WebSockets.
 //!
 //! # Feature flags
 //!
@@ -50,6 +53,7 @@
 //! | `json`  | no      | `serde` and `serde_json`, for typed records |
 //! | `http`  | yes     | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
 //! | `net`   | no      | sockets on smol's `async-net` |
+//! | `ws`    | no      | WebSockets on async-tungstenite, no tokio (implies `net`) |
 //!
 //! `--no-default-features` builds the core alone.
 
