@@ -391,3 +391,12 @@ fn events_run_on_smol_and_on_a_multi_threaded_executor() {
         });
     assert_eq!(got, (0..1000).collect::<Vec<_>>());
 }
+
+#[test]
+fn emitters_are_clone_send_sync_and_the_stream_is_send() {
+    fn clone_send_sync<T: Clone + Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    let (emitter, events) = events::channel::<String>(1, Overflow::Wait);
+    clone_send_sync(&emitter);
+    send(&events);
+}

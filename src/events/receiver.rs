@@ -147,7 +147,7 @@ impl<T> Events<T> {
 
     /// Waits a moment for an event before going to sleep for one: a producer that
     /// is about to push is cheaper to wait for than to be woken by (a sleep and a
-    /// wakeup cost microseconds; this costs well under one). True if one arrived.
+    /// wakeup cost several microseconds; this, about one at most). True if one arrived.
     fn spin_until_queued(&self) -> bool {
         for _ in 0..SPINS {
             if !self.shared.queue.is_empty() || self.shared.queue.is_closed() {
