@@ -67,6 +67,7 @@ pub mod generate;
 pub mod http;
 #[cfg(feature = "net")]
 pub mod net;
+pub mod paginate;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};
 

@@ -1,0 +1,70 @@
+//! [`RateBudget`]: requests per second, shared by paginators.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A budget of requests per second that any number of paginators (or your own
+/// code) share: each request waits for its turn, spaced evenly.
+///
+/// Cloning shares the budget.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use std::time::Instant;
+/// use aiter::paginate::RateBudget;
+///
+/// let budget = RateBudget::per_second(100.0); // one request every 10 ms
+/// let start = Instant::now();
+/// for _ in 0..5 {
+///     budget.acquire().await;
+/// }
+/// assert!(start.elapsed().as_millis() >= 40);
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct RateBudget {
+    interval: Duration,
+    next: Arc<Mutex<Option<Instant>>>,
+}
+
+impl RateBudget {
+    /// A budget of `requests` per second (values of 0 or less mean one a second).
+    pub fn per_second(requests: f64) -> Self {
+        let requests = if requests > 0.0 { requests } else { 1.0 };
+        Self {
+            interval: Duration::from_secs_f64(1.0 / requests),
+            next: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Waits for this request's turn.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancelling gives up the turn's slot without returning it: the budget stays
+    /// within its rate, and may run a little under it.
+    pub async fn acquire(&self) {
+        let slot = {
+            let mut next = self
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            let slot = next.map_or(now, |next| next.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        if slot > Instant::now() {
+            async_io::Timer::at(slot).await;
+        }
+    }
+}
+
+impl fmt::Debug for RateBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateBudget")
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,407 @@
+//! `aiter::paginate` over in-process fetch functions: every style, prefetch, retry,
+//! loops, caps, resume and the shared rate budget. (The HTTP side is tested against a
+//! real server in `tests/http_paginate.rs`.)
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aiter::paginate::{
+    FetchError, Page, PageErrorKind, PageKey, Paginator, Position, RateBudget, RetryPolicy,
+};
+use futures_lite::StreamExt;
+use futures_lite::future::block_on;
+
+/// Items of a run, or the error's Display and position.
+fn run<T: Send + 'static>(paginator: Paginator<T>) -> (Vec<T>, Option<(String, Position)>) {
+    block_on(async {
+        let mut items = paginator.items();
+        let mut got = Vec::new();
+        while let Some(item) = items.next().await {
+            match item {
+                Ok(item) => got.push(item.item),
+                Err(error) => return (got, Some((error.to_string(), error.position().clone()))),
+            }
+        }
+        (got, None)
+    })
+}
+
+fn numbered_page(key: &PageKey, pages: u64, per_page: u64) -> Page<u64> {
+    let n = match key {
+        PageKey::Page(n) => *n,
+        PageKey::Offset(offset) => offset / per_page + 1,
+        other => panic!("unexpected key {other:?}"),
+    };
+    Page::new(if n <= pages {
+        (0..per_page).map(|i| n * 100 + i).collect()
+    } else {
+        vec![]
+    })
+}
+
+fn expected(pages: u64, per_page: u64) -> Vec<u64> {
+    (1..=pages)
+        .flat_map(|n| (0..per_page).map(move |i| n * 100 + i))
+        .collect()
+}
+
+#[test]
+fn page_numbers_end_at_the_first_empty_page() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let counter = requests.clone();
+    let paginator = Paginator::page_numbers(1, 1, move |key| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move { Ok(numbered_page(&key, 3, 2)) }
+    });
+    assert_eq!(run(paginator), (expected(3, 2), None));
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        4,
+        "pages 1 to 3, then the empty page 4"
+    );
+}
+
+#[test]
+fn offsets_can_stop_at_a_short_page() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let counter = requests.clone();
+    let paginator = Paginator::offsets(0, 10, move |key| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let PageKey::Offset(offset) = key else {
+            panic!()
+        };
+        async move {
+            Ok(Page::new(
+                (offset..(offset + 10).min(25)).collect::<Vec<u64>>(),
+            ))
+        }
+    })
+    .stop_on_short_page(10);
+    assert_eq!(run(paginator).0, (0..25).collect::<Vec<_>>());
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        3,
+        "the short third page is the last"
+    );
+}
+
+/// A cursor API: `pages[i]` holds its items and the index of the next page.
+fn cursor_api(pages: Vec<(Vec<u64>, Option<usize>)>) -> Paginator<u64> {
+    let pages = Arc::new(pages);
+    Paginator::cursors(move |key| {
+        let pages = pages.clone();
+        async move {
+            let index = match key {
+                PageKey::Cursor(None) => 0,
+                PageKey::Cursor(Some(cursor)) => cursor.strip_prefix('c').unwrap().parse().unwrap(),
+                other => panic!("{other:?}"),
+            };
+            let (items, next) = pages[index].clone();
+            Ok(Page::with_next(items, next.map(|next| format!("c{next}"))))
+        }
+    })
+}
+
+#[test]
+fn cursors_pass_over_empty_middle_pages_and_end_without_a_next() {
+    let paginator = cursor_api(vec![
+        (vec![1, 2], Some(1)),
+        (vec![], Some(2)),
+        (vec![], Some(3)),
+        (vec![3], None),
+    ]);
+    assert_eq!(run(paginator), (vec![1, 2, 3], None));
+}
+
+#[test]
+fn a_cursor_seen_anywhere_before_is_a_loop_error_naming_both_pages() {
+    // 0 -> 1 -> 2 -> 3 -> 1: not the last cursor repeated, one from three pages back.
+    let paginator = cursor_api(vec![
+        (vec![1], Some(1)),
+        (vec![2], Some(2)),
+        (vec![3], Some(3)),
+        (vec![4], Some(1)),
+    ]);
+    let (items, error) = run(paginator);
+    assert_eq!(
+        items,
+        [1, 2, 3],
+        "items of the pages before the looping one come first"
+    );
+    let (message, _) = error.expect("a loop error");
+    assert_eq!(
+        message,
+        "page 4 (cursor \"c3\"): the API loops: its next, \"c1\", is page 2's"
+    );
+}
+
+#[test]
+fn next_urls_follow_each_page() {
+    let paginator = Paginator::next_urls("https://api.test/1", |key| async move {
+        let PageKey::Url(url) = key else { panic!() };
+        let n: u64 = url.rsplit('/').next().unwrap().parse().unwrap();
+        Ok(Page::with_next(
+            vec![n],
+            (n < 5).then(|| format!("https://api.test/{}", n + 1)),
+        ))
+    });
+    assert_eq!(run(paginator).0, [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn prefetch_keeps_k_pages_in_flight_delivers_in_order_and_wastes_at_most_k() {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(AtomicU32::new(0));
+    let (flight, peak, count) = (in_flight.clone(), most.clone(), requests.clone());
+    let paginator = Paginator::page_numbers(1, 1, move |key| {
+        let (flight, peak) = (flight.clone(), peak.clone());
+        count.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let now = flight.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            // Later pages answer sooner: order must come from the window, not luck.
+            let PageKey::Page(n) = key else { panic!() };
+            async_io::Timer::after(Duration::from_millis(30 - n.min(20))).await;
+            flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(numbered_page(&key, 20, 3))
+        }
+    })
+    .prefetch(4);
+    assert_eq!(run(paginator).0, expected(20, 3));
+    assert_eq!(most.load(Ordering::SeqCst), 4);
+    let requests = requests.load(Ordering::SeqCst);
+    assert!(
+        (21..=21 + 3).contains(&requests),
+        "{requests} requests: 20 pages, the empty one, at most 3 more"
+    );
+}
+
+#[test]
+fn transient_failures_are_retried_in_place_and_nothing_is_delivered_twice() {
+    let attempts = Arc::new(Mutex::new(std::collections::HashMap::<u64, u32>::new()));
+    let seen = attempts.clone();
+    let paginator = Paginator::page_numbers(1, 1, move |key| {
+        let PageKey::Page(n) = key else { panic!() };
+        let tries = {
+            let mut seen = seen.lock().unwrap();
+            let tries = seen.entry(n).or_default();
+            *tries += 1;
+            *tries
+        };
+        async move {
+            if n == 2 && tries < 3 {
+                return Err(FetchError::transient("connection reset").with_status(503));
+            }
+            Ok(numbered_page(&key, 3, 2))
+        }
+    })
+    .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
+    assert_eq!(run(paginator), (expected(3, 2), None));
+    assert_eq!(attempts.lock().unwrap()[&2], 3);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let tries = Arc::new(AtomicU32::new(0));
+    let counter = tries.clone();
+    let paginator = Paginator::page_numbers(1, 1, move |key| {
+        let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+        async move {
+            if first {
+                return Err(FetchError::transient("slow down")
+                    .with_status(429)
+                    .with_retry_after(Duration::from_millis(300)));
+            }
+            Ok(numbered_page(&key, 1, 1))
+        }
+    })
+    .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
+    let start = Instant::now();
+    assert_eq!(run(paginator).0, [100]);
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "waited {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exactly() {
+    let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let failing = fail.clone();
+    let make = move |fail: Arc<std::sync::atomic::AtomicBool>| {
+        Paginator::page_numbers(1, 1, move |key| {
+            let fail = fail.load(Ordering::SeqCst);
+            async move {
+                if fail && key == PageKey::Page(3) {
+                    return Err(FetchError::permanent("not found")
+                        .with_status(404)
+                        .with_url("https://api.test/items?page=3")
+                        .with_snippet("{\"error\":\"gone\"}"));
+                }
+                Ok(numbered_page(&key, 5, 2))
+            }
+        })
+    };
+    let (first, error) = run(make(failing));
+    let (message, position) = error.expect("page 3 fails");
+    assert_eq!(first, expected(2, 2));
+    assert_eq!(
+        message,
+        "page 3 (page 3) at https://api.test/items?page=3: HTTP 404 after 1 attempt: not found (body: \"{\\\"error\\\":\\\"gone\\\"}\")"
+    );
+    assert_eq!(
+        position,
+        Position {
+            key: PageKey::Page(3),
+            skip: 0
+        }
+    );
+    fail.store(false, Ordering::SeqCst);
+    let (rest, error) = run(make(fail).resume(position));
+    assert!(error.is_none());
+    let mut all = first;
+    all.extend(rest);
+    assert_eq!(all, expected(5, 2), "nothing lost, nothing twice");
+}
+
+#[test]
+fn max_items_stops_with_a_position_that_resumes_with_the_next_item() {
+    let make = || {
+        cursor_api(vec![
+            (vec![1, 2, 3], Some(1)),
+            (vec![4, 5, 6], Some(2)),
+            (vec![7], None),
+        ])
+    };
+    let mut items = make().max_items(4).items();
+    let first: Vec<u64> = block_on(async {
+        let mut got = Vec::new();
+        while let Some(item) = items.next().await {
+            got.push(item.unwrap().item);
+        }
+        got
+    });
+    assert_eq!(first, [1, 2, 3, 4]);
+    let position = items.position().expect("more to come");
+    assert_eq!(
+        position,
+        Position {
+            key: PageKey::Cursor(Some("c1".into())),
+            skip: 1
+        }
+    );
+    assert_eq!(run(make().resume(position)).0, [5, 6, 7]);
+}
+
+#[test]
+fn each_item_carries_the_position_after_it() {
+    let positions: Vec<Position> = block_on(async {
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 2, 2)) })
+            .items()
+            .map(|item| item.unwrap().after)
+            .collect()
+            .await
+    });
+    let expected = [
+        Position {
+            key: PageKey::Page(1),
+            skip: 1,
+        },
+        Position {
+            key: PageKey::Page(2),
+            skip: 0,
+        },
+        Position {
+            key: PageKey::Page(2),
+            skip: 1,
+        },
+        Position {
+            key: PageKey::Page(3),
+            skip: 0,
+        },
+    ];
+    assert_eq!(positions, expected);
+}
+
+#[test]
+fn max_pages_stops_and_pages_carry_their_metadata() {
+    let mut pages =
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 9, 1)) })
+            .max_pages(3)
+            .pages();
+    let numbers: Vec<(u64, PageKey)> = block_on(async {
+        let mut got = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap();
+            got.push((page.number, page.key));
+        }
+        got
+    });
+    assert_eq!(
+        numbers,
+        [
+            (1, PageKey::Page(1)),
+            (2, PageKey::Page(2)),
+            (3, PageKey::Page(3))
+        ]
+    );
+    assert_eq!(
+        pages.position(),
+        Some(Position {
+            key: PageKey::Page(4),
+            skip: 0
+        })
+    );
+}
+
+#[test]
+fn an_attempt_that_takes_too_long_times_out() {
+    let paginator = Paginator::page_numbers(1, 1, |_| {
+        futures_lite::future::pending::<Result<Page<u8>, FetchError>>()
+    })
+    .timeout(Some(Duration::from_millis(50)))
+    .retry(RetryPolicy::none());
+    let (_, error) = run(paginator);
+    assert!(
+        error
+            .unwrap()
+            .0
+            .ends_with("after 1 attempt: timed out after 50ms")
+    );
+}
+
+#[test]
+fn a_rate_budget_is_shared_by_paginators() {
+    let budget = RateBudget::per_second(50.0); // 20 ms apart
+    let make = |budget: RateBudget| {
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 4, 1)) })
+            .rate(budget)
+    };
+    let start = Instant::now();
+    let (a, b) = block_on(futures_lite::future::zip(
+        make(budget.clone()).items().count(),
+        make(budget).items().count(),
+    ));
+    assert_eq!((a, b), (4, 4));
+    // 10 requests (4 pages and an empty one, twice), 20 ms apart: at least 180 ms.
+    assert!(
+        start.elapsed() >= Duration::from_millis(180),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_page_naming_itself_as_next_is_a_loop_you_can_match() {
+    // The first page (no cursor) names "c0"; the page fetched with "c0" names "c0" again.
+    let paginator = cursor_api(vec![(vec![1], Some(0))]);
+    let error = block_on(async { paginator.items().skip(1).next().await.unwrap().unwrap_err() });
+    assert!(
+        matches!(error.kind(), PageErrorKind::Loop { page: 2, .. }),
+        "{error}"
+    );
+    assert_eq!(error.number(), 2);
+}
