@@ -1,4 +1,5 @@
-//! HTTP glue (feature `http`): response bodies as chunk streams, on
+//! HTTP glue (feature `http`): paginated JSON APIs ([`JsonApi`]) and response bodies
+//! as chunk streams ([`body_chunks`]), on
 //! [isahc](https://docs.rs/isahc) (libcurl underneath; no async-std, no tokio).
 //!
 //! The `http` feature uses isahc rather than surf: surf depends on async-std in
@@ -21,9 +22,13 @@
 //! ```
 
 mod body;
+mod json_api;
+mod link;
 
 pub use body::{BodyChunks, BodyError, Progress};
 pub use isahc;
+pub use json_api::{DEFAULT_MAX_PAGE_BYTES, JsonApi, Style};
+pub use link::{Link, next_link, parse_link_header};
 
 use isahc::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 

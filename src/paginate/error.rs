@@ -155,6 +155,10 @@ impl PageError {
         }
     }
 
+    pub(crate) fn set_position(&mut self, position: Position) {
+        self.inner.position = position;
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &PageErrorKind {
         &self.inner.kind

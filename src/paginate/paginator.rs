@@ -295,6 +295,9 @@ pub(crate) struct Engine<T> {
     seen: HashMap<String, u64>,
     /// Items to skip on the first page delivered (resuming).
     pub(crate) skip: u64,
+    /// An error found while delivering the last page (its next loops), reported
+    /// after that page.
+    pending: Option<PageError>,
 }
 
 impl<T> Engine<T> {
@@ -315,6 +318,7 @@ impl<T> Engine<T> {
             delivered: 0,
             exhausted: false,
             seen,
+            pending: None,
         }
     }
 
@@ -393,6 +397,9 @@ impl<T> Engine<T> {
     where
         T: Send + 'static,
     {
+        if let Some(error) = self.pending.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
         loop {
             self.start_fetches();
             let mut progressed = false;
@@ -477,16 +484,29 @@ impl<T> Engine<T> {
                 return Err(self.fail(key, number, attempts, PageErrorKind::Fetch(error)));
             }
         };
-        if let (Chain::Linked, Some(next)) = (self.settings.chain, &page.next) {
-            if let Some(&earlier) = self.seen.get(next).filter(|&&page| page != number + 1) {
-                let kind = PageErrorKind::Loop {
-                    next: next.clone(),
-                    page: earlier,
-                };
-                return Err(self.fail(key, number, attempts, kind));
-            }
-        }
+        let looping = match (self.settings.chain, &page.next) {
+            (Chain::Linked, Some(next)) => self
+                .seen
+                .get(next)
+                .filter(|&&page| page != number + 1)
+                .map(|&earlier| (next.clone(), earlier)),
+            _ => None,
+        };
         self.delivered += 1;
+        if let Some((next, earlier)) = looping {
+            // This page is fine and is delivered; what it points to is not. The error
+            // comes next, positioned after this page's items.
+            let kind = PageErrorKind::Loop {
+                next,
+                page: earlier,
+            };
+            let mut error = self.fail(key.clone(), number, attempts, kind);
+            error.set_position(Position {
+                key: key.clone(),
+                skip: page.items.len() as u64,
+            });
+            self.pending = Some(error);
+        }
         if let Chain::Numbered { .. } = self.settings.chain {
             let short = self
                 .settings
