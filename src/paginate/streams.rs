@@ -144,6 +144,11 @@ impl<T> Items<T> {
         self.delivered
     }
 
+    /// Pages fetched and handed over so far (empty ones included).
+    pub fn pages_fetched(&self) -> u64 {
+        self.engine.delivered
+    }
+
     fn stopped_early(&self) -> bool {
         self.engine
             .max_items()

@@ -1,0 +1,214 @@
+//! `examples/fetch_all.rs` against a real HTTP server on loopback: its contract.
+#![cfg(feature = "http")]
+
+#[path = "support/examples.rs"]
+mod examples;
+#[path = "support/http_server.rs"]
+mod http_server;
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use http_server::TestServer;
+use serde_json::json;
+
+fn fetch_all(args: &[&str]) -> Output {
+    Command::new(examples::example("fetch_all"))
+        .args(args)
+        .output()
+        .expect("fetch_all runs")
+}
+
+fn stdout_lines(output: &Output) -> Vec<String> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn stderr_line(output: &Output, prefix: &str) -> Option<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix).map(str::to_owned))
+}
+
+/// 7 pages of 3 items in every style; page 5 answers 500 while `broken` is set.
+fn server(broken: Arc<AtomicBool>) -> TestServer {
+    TestServer::start(move |conn: trillium::Conn| {
+        let broken = broken.clone();
+        async move {
+            let q: HashMap<String, String> =
+                url::form_urlencoded::parse(conn.querystring().as_bytes())
+                    .into_owned()
+                    .collect();
+            let get = |name: &str, default: u64| {
+                q.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+            };
+            let page = match conn.path() {
+                "/page" => get("page", 1),
+                "/offset" => get("offset", 0) / get("limit", 3) + 1,
+                "/cursor" => get("cursor", 1),
+                _ => get("p", 1),
+            };
+            if page == 5 && broken.load(Ordering::SeqCst) {
+                return conn
+                    .with_status(500)
+                    .with_body("{\"error\":\"database down\"}")
+                    .halt();
+            }
+            let items: Vec<serde_json::Value> = if page <= 7 {
+                (0..3).map(|i| json!({"id": page * 10 + i})).collect()
+            } else {
+                vec![]
+            };
+            let more = page < 7;
+            let body = match conn.path() {
+                "/cursor" => {
+                    json!({"data": items, "next_cursor": if more { json!((page + 1).to_string()) } else { json!(null) }})
+                }
+                "/next" => {
+                    json!({"data": items, "next": if more { json!(format!("/next?p={}", page + 1)) } else { json!(null) }})
+                }
+                _ => json!({"data": items}),
+            };
+            let conn = if conn.path() == "/link" && more {
+                conn.with_response_header("link", format!("</link?p={}>; rel=\"next\"", page + 1))
+            } else {
+                conn
+            };
+            conn.with_response_header("content-type", "application/json")
+                .ok(body.to_string())
+        }
+    })
+}
+
+fn all_ids() -> Vec<String> {
+    (1..=7u64)
+        .flat_map(|page| (0..3).map(move |i| format!("{{\"id\":{}}}", page * 10 + i)))
+        .collect()
+}
+
+#[test]
+fn every_style_dumps_every_item_once_in_order() {
+    let server = server(Arc::default());
+    for (path, style) in [
+        ("/page", "page"),
+        ("/offset", "offset"),
+        ("/cursor", "cursor"),
+        ("/link", "link"),
+        ("/next", "next"),
+    ] {
+        let url = server.url(path);
+        let output = fetch_all(&[
+            &url,
+            "--style",
+            style,
+            "--items-path",
+            "/data",
+            "--limit",
+            "3",
+            "--prefetch",
+            "3",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{style}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(stdout_lines(&output), all_ids(), "{style}");
+    }
+}
+
+#[test]
+fn max_items_prints_next_and_resume_outputs_exactly_the_rest() {
+    let server = server(Arc::default());
+    let url = server.url("/cursor");
+    let first = fetch_all(&[
+        &url,
+        "--style",
+        "cursor",
+        "--items-path",
+        "/data",
+        "--max-items",
+        "8",
+    ]);
+    assert_eq!(first.status.code(), Some(0));
+    let next = stderr_line(&first, "next: ").expect("next: POSITION");
+    let rest = fetch_all(&[
+        &url,
+        "--style",
+        "cursor",
+        "--items-path",
+        "/data",
+        "--resume",
+        &next,
+    ]);
+    assert_eq!(rest.status.code(), Some(0));
+    let mut all = stdout_lines(&first);
+    assert_eq!(all.len(), 8);
+    all.extend(stdout_lines(&rest));
+    assert_eq!(all, all_ids());
+}
+
+#[test]
+fn max_pages_prints_next_too() {
+    let server = server(Arc::default());
+    let url = server.url("/page");
+    let first = fetch_all(&[&url, "--items-path", "/data", "--max-pages", "2"]);
+    assert_eq!(stdout_lines(&first).len(), 6);
+    assert_eq!(
+        stderr_line(&first, "next: ").as_deref(),
+        Some(r#"{"page":3,"skip":0}"#)
+    );
+}
+
+#[test]
+fn a_failure_prints_the_items_before_it_then_error_and_resume_and_exits_1() {
+    let broken = Arc::new(AtomicBool::new(true));
+    let server = server(broken.clone());
+    let url = server.url("/page");
+    let failed = fetch_all(&[
+        &url,
+        "--items-path",
+        "/data",
+        "--prefetch",
+        "4",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(
+        stdout_lines(&failed),
+        all_ids()[..12],
+        "pages 1 to 4, nothing after"
+    );
+    let error = stderr_line(&failed, "error: ").expect("an error line");
+    assert!(
+        error.contains("page 5") && error.contains("/page?page=5") && error.contains("HTTP 500"),
+        "{error}"
+    );
+    let resume = stderr_line(&failed, "resume: ").expect("a resume line");
+    broken.store(false, Ordering::SeqCst);
+    let rest = fetch_all(&[&url, "--items-path", "/data", "--resume", &resume]);
+    assert_eq!(rest.status.code(), Some(0));
+    let mut all = stdout_lines(&failed);
+    all.extend(stdout_lines(&rest));
+    assert_eq!(all, all_ids(), "nothing lost, nothing twice");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec![],
+        vec!["http://127.0.0.1:1/", "--style", "sideways"],
+        vec!["not a url"],
+        vec!["http://x/", "--resume", "{"],
+    ] {
+        let output = fetch_all(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
