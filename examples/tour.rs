@@ -21,6 +21,8 @@ fn main() {
         early_exit_with_close().await;
         chunks_and_records_from_a_socket().await;
         callbacks_with_each_overflow_policy().await;
+        #[cfg(feature = "http")]
+        paging::pages_in_each_style().await;
         println!("\ntour finished in {:.2?}", start.elapsed());
     });
 }
@@ -219,4 +221,74 @@ async fn callbacks_with_each_overflow_policy() {
     println!(
         "  close() with 3 queued: all delivered {delivered:?} (the lesson's version could lose them)"
     );
+}
+
+/// The lesson's `fetchPages(url)`: a loopback JSON API, paginated in each style.
+#[cfg(feature = "http")]
+mod paging {
+    use aiter::http::{JsonApi, Style};
+    use futures_lite::StreamExt;
+    use serde_json::json;
+
+    /// A JSON API of 3 pages of 2 items on loopback, answering in every style.
+    fn serve() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let address = listener.local_addr().expect("bound address");
+        let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
+        let handler = |conn: trillium::Conn| async move {
+            let query: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(conn.querystring().as_bytes()).into_owned().collect();
+            let number = |name: &str, default: u64| query.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+            let page = match conn.path() {
+                "/page" => number("page", 1),
+                "/offset" => number("offset", 0) / 2 + 1,
+                "/cursor" => number("cursor", 1),
+                _ => number("p", 1),
+            };
+            let items: Vec<String> = if page <= 3 { (1..=2).map(|i| format!("p{page}-{i}")).collect() } else { vec![] };
+            let more = page < 3;
+            let body = match conn.path() {
+                "/cursor" => json!({"data": items, "next_cursor": more.then(|| (page + 1).to_string())}),
+                "/next" => json!({"data": items, "next": more.then(|| format!("/next?p={}", page + 1))}),
+                _ => json!({"data": items}),
+            };
+            let conn = if conn.path() == "/link" && more {
+                conn.with_response_header("link", format!("</link?p={}>; rel=\"next\"", page + 1))
+            } else {
+                conn
+            };
+            conn.ok(body.to_string())
+        };
+        trillium_smol::config().without_signals().with_prebound_server(listener).spawn(handler);
+        format!("http://{address}")
+    }
+
+    pub(super) async fn pages_in_each_style() {
+        super::section("fetchPages: a loopback JSON API in each pagination style");
+        let base = serve();
+        let styles = [
+            ("/page", Style::page()),
+            ("/offset", Style::Offset { offset_param: "offset".into(), limit_param: "limit".into(), limit: 2 }),
+            ("/cursor", Style::cursor()),
+            ("/link", Style::Link),
+            ("/next", Style::next()),
+        ];
+        for (path, style) in styles {
+            let name = format!("{style:?}");
+            let api = JsonApi::new(&format!("{base}{path}")).expect("a valid URL").style(style).items_at("/data");
+            let mut items = api.paginator::<String>().prefetch(2).items();
+            let mut got = Vec::new();
+            while let Some(item) = items.next().await {
+                match item {
+                    Ok(item) => got.push(item.item),
+                    Err(error) => {
+                        println!("  error: {error}; resume with {}", error.position());
+                        break;
+                    }
+                }
+            }
+            let name = name.split([' ', '{']).next().unwrap_or_default();
+            println!("  {name:<7} {} pages: {got:?}", items.pages_fetched());
+        }
+    }
 }
