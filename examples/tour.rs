@@ -237,19 +237,34 @@ mod paging {
         let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
         let handler = |conn: trillium::Conn| async move {
             let query: std::collections::HashMap<String, String> =
-                url::form_urlencoded::parse(conn.querystring().as_bytes()).into_owned().collect();
-            let number = |name: &str, default: u64| query.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+                url::form_urlencoded::parse(conn.querystring().as_bytes())
+                    .into_owned()
+                    .collect();
+            let number = |name: &str, default: u64| {
+                query
+                    .get(name)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(default)
+            };
             let page = match conn.path() {
                 "/page" => number("page", 1),
                 "/offset" => number("offset", 0) / 2 + 1,
                 "/cursor" => number("cursor", 1),
                 _ => number("p", 1),
             };
-            let items: Vec<String> = if page <= 3 { (1..=2).map(|i| format!("p{page}-{i}")).collect() } else { vec![] };
+            let items: Vec<String> = if page <= 3 {
+                (1..=2).map(|i| format!("p{page}-{i}")).collect()
+            } else {
+                vec![]
+            };
             let more = page < 3;
             let body = match conn.path() {
-                "/cursor" => json!({"data": items, "next_cursor": more.then(|| (page + 1).to_string())}),
-                "/next" => json!({"data": items, "next": more.then(|| format!("/next?p={}", page + 1))}),
+                "/cursor" => {
+                    json!({"data": items, "next_cursor": more.then(|| (page + 1).to_string())})
+                }
+                "/next" => {
+                    json!({"data": items, "next": more.then(|| format!("/next?p={}", page + 1))})
+                }
                 _ => json!({"data": items}),
             };
             let conn = if conn.path() == "/link" && more {
@@ -259,7 +274,10 @@ mod paging {
             };
             conn.ok(body.to_string())
         };
-        trillium_smol::config().without_signals().with_prebound_server(listener).spawn(handler);
+        trillium_smol::config()
+            .without_signals()
+            .with_prebound_server(listener)
+            .spawn(handler);
         format!("http://{address}")
     }
 
@@ -268,14 +286,24 @@ mod paging {
         let base = serve();
         let styles = [
             ("/page", Style::page()),
-            ("/offset", Style::Offset { offset_param: "offset".into(), limit_param: "limit".into(), limit: 2 }),
+            (
+                "/offset",
+                Style::Offset {
+                    offset_param: "offset".into(),
+                    limit_param: "limit".into(),
+                    limit: 2,
+                },
+            ),
             ("/cursor", Style::cursor()),
             ("/link", Style::Link),
             ("/next", Style::next()),
         ];
         for (path, style) in styles {
             let name = format!("{style:?}");
-            let api = JsonApi::new(&format!("{base}{path}")).expect("a valid URL").style(style).items_at("/data");
+            let api = JsonApi::new(&format!("{base}{path}"))
+                .expect("a valid URL")
+                .style(style)
+                .items_at("/data");
             let mut items = api.paginator::<String>().prefetch(2).items();
             let mut got = Vec::new();
             while let Some(item) = items.next().await {

@@ -405,3 +405,39 @@ fn a_page_naming_itself_as_next_is_a_loop_you_can_match() {
     );
     assert_eq!(error.number(), 2);
 }
+
+#[test]
+fn the_next_page_is_started_before_this_one_is_handed_over() {
+    let started = Arc::new(AtomicU32::new(0));
+    let counter = started.clone();
+    let paginator = Paginator::cursors(move |key| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst); // runs when the fetch is first polled
+            let n: u64 = match key {
+                PageKey::Cursor(None) => 1,
+                PageKey::Cursor(Some(cursor)) => cursor.parse().unwrap(),
+                other => panic!("{other:?}"),
+            };
+            Ok(Page::with_next(
+                vec![n],
+                (n < 3).then(|| (n + 1).to_string()),
+            ))
+        }
+    });
+    let mut pages = paginator.pages();
+    block_on(async {
+        pages.next().await.unwrap().unwrap();
+        // The consumer now works on page 1: page 2 is already under way.
+        assert_eq!(started.load(Ordering::SeqCst), 2);
+        pages.next().await.unwrap().unwrap();
+        assert_eq!(started.load(Ordering::SeqCst), 3);
+        pages.next().await.unwrap().unwrap();
+        assert!(pages.next().await.is_none());
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            3,
+            "nothing after the last page"
+        );
+    });
+}

@@ -179,10 +179,16 @@ impl<T: Send + 'static> Paginator<T> {
 
 impl<T> Paginator<T> {
     /// Sets how many pages may be in flight or fetched ahead of the consumer (at
-    /// least 1; default 1). Numbered styles fetch up to `k` pages concurrently in a
-    /// sliding window and deliver them in order; after the last page, at most `k`
-    /// requests are wasted. Cursor and URL styles can only fetch one page at a time,
-    /// and read the next one ahead while the consumer works on this one.
+    /// least 1; default 1). When a page is handed over, the fetch it makes room for
+    /// starts first, so pages load while the consumer works. Numbered styles fetch up
+    /// to `k` pages concurrently in a sliding window and deliver them in order, at
+    /// most `k` held; after the last page, at most `k` requests are wasted. Cursor
+    /// and URL styles fetch one page at a time (each names the next) and read it
+    /// ahead while the consumer works on the current one.
+    ///
+    /// "Starts" means the fetch's future is polled once. An HTTP client that runs
+    /// requests on its own threads (isahc does) makes progress from then on; a fetch
+    /// that only progresses when polled goes on when the stream is next polled.
     pub fn prefetch(mut self, k: usize) -> Self {
         self.prefetch = k.max(1);
         self
@@ -402,38 +408,20 @@ impl<T> Engine<T> {
         }
         loop {
             self.start_fetches();
-            let mut progressed = false;
-            for index in 0..self.window.len() {
-                let entry = &mut self.window[index];
-                let Slot::Fetching(future) = &mut entry.slot else {
-                    continue;
-                };
-                let Poll::Ready((result, attempts)) = future.as_mut().poll(cx) else {
-                    continue;
-                };
-                entry.slot = Slot::Done(result, attempts);
-                progressed = true;
-                // A linked page names the next: start it now, ahead of the consumer.
-                if self.settings.chain == Chain::Linked && index + 1 == self.window.len() {
-                    self.link_next(index);
-                }
-            }
-            if progressed {
-                // Start (poll once) what the finished fetches made possible before
-                // handing a page over: the next page loads while the consumer works.
+            if self.poll_fetches(cx) {
+                // Start (poll once) what the finished fetches made possible.
                 continue;
             }
-            if !matches!(
-                self.window.front(),
+            match self.window.front() {
+                None => return Poll::Ready(None),
+                Some(InFlight {
+                    slot: Slot::Fetching(_),
+                    ..
+                }) => return Poll::Pending,
                 Some(InFlight {
                     slot: Slot::Done(..),
                     ..
-                })
-            ) {
-                if self.window.is_empty() {
-                    return Poll::Ready(None);
-                }
-                return Poll::Pending;
+                }) => {}
             }
             let Some(InFlight {
                 key,
@@ -443,8 +431,44 @@ impl<T> Engine<T> {
             else {
                 unreachable!("the front is done")
             };
+            // An empty (or short) numbered page is the last: start nothing after it.
+            if let (Chain::Numbered { .. }, Ok(page)) = (self.settings.chain, &result) {
+                if page.items.is_empty()
+                    || self
+                        .settings
+                        .short_page
+                        .is_some_and(|limit| page.items.len() < limit)
+                {
+                    self.exhausted = true;
+                }
+            }
+            // Before handing the page over, start the fetch its place in the window
+            // frees: the next page loads while the consumer works on this one.
+            self.start_fetches();
+            self.poll_fetches(cx);
             return Poll::Ready(Some(self.deliver(key, number, result, attempts)));
         }
+    }
+
+    /// Polls every fetch in flight; true if any finished.
+    fn poll_fetches(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progressed = false;
+        for index in 0..self.window.len() {
+            let entry = &mut self.window[index];
+            let Slot::Fetching(future) = &mut entry.slot else {
+                continue;
+            };
+            let Poll::Ready((result, attempts)) = future.as_mut().poll(cx) else {
+                continue;
+            };
+            entry.slot = Slot::Done(result, attempts);
+            progressed = true;
+            // A linked page names the next: it can start now.
+            if self.settings.chain == Chain::Linked && index + 1 == self.window.len() {
+                self.link_next(index);
+            }
+        }
+        progressed
     }
 
     /// After linked page `index` is fetched: its next cursor or URL becomes the next
