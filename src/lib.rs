@@ -29,6 +29,7 @@
 //! | `yield* other()`                        | [`y.yield_all(other).await`](generate::Yielder::yield_all) |
 //! | `for await (const x of s)`              | `while let Some(x) = s.next().await`               |
 //! | `socket.on('message', cb)` as a sequence | [`events::channel`] or [`events::from_callbacks`] |
+//! | `async function* fetchPages(url)`       | [`paginate::Paginator`], `http::JsonApi`           |
 //! | `try { ... } catch` per iteration       | [`try_generate`]: items are `Result<T, E>`          |
 //! | `finally { reader.releaseLock() }`      | `Drop` on early exit                               |
 //! | `iterator.return()`                     | [`generator.close().await`](generate::Generator::close), async cleanup included |
@@ -42,7 +43,10 @@
 //! - [`events`]: callbacks as streams: [`channel`](events::channel) with a bounded queue and an
 //!   [`Overflow`](events::Overflow) policy, close without loss, pause/resume hooks, batches,
 //!   [`from_callbacks`](events::from_callbacks).
-//! - `http` (feature `http`): response bodies as chunk streams with progress, on isahc.
+//! - [`paginate`]: `fetchPages` for real APIs, over any async fetch function: every common
+//!   style, prefetch, retry in place, loop detection, resumable positions, a shared rate budget.
+//! - `http` (feature `http`): paginated JSON APIs (`JsonApi`) and response bodies as chunk
+//!   streams with progress, on isahc.
 //! - `net` (feature `net`): TCP and Unix sockets as framed message streams, UDP datagrams,
 //!   many connections merged and tagged by peer; `net::ws` (feature `ws`): WebSockets.
 //!

@@ -343,3 +343,36 @@ fn credentials_go_only_to_the_first_urls_origin() {
         "the other origin got none"
     );
 }
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured() {
+    let asked = Arc::new(AtomicU32::new(0));
+    let counter = asked.clone();
+    let server = TestServer::start(move |conn: trillium::Conn| {
+        let counter = counter.clone();
+        async move {
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                let when =
+                    httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+                return conn
+                    .with_status(429)
+                    .with_response_header("retry-after", when)
+                    .halt();
+            }
+            json_response(conn, &json!([]))
+        }
+    });
+    let start = Instant::now();
+    let paginator = api_at(&server, "/dated")
+        .paginator()
+        .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
+    let (got, error) = items(paginator);
+    assert!(error.is_none() && got.is_empty(), "{error:?}");
+    // The date has one-second resolution: at least one second was waited.
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}
