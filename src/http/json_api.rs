@@ -120,7 +120,7 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
 /// while let Some(user) = items.next().await {
 ///     println!("{}", user?.item);
 /// }
-/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct JsonApi {
