@@ -441,3 +441,18 @@ fn the_next_page_is_started_before_this_one_is_handed_over() {
         );
     });
 }
+
+#[test]
+fn a_resumed_run_stopped_before_any_item_keeps_its_position() {
+    let start = Position {
+        key: PageKey::Page(2),
+        skip: 1,
+    };
+    let mut items =
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 3, 2)) })
+            .resume(start.clone())
+            .max_items(0)
+            .items();
+    assert!(block_on(items.next()).is_none());
+    assert_eq!(items.position(), Some(start));
+}

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use event_listener::Listener;
+use event_listener::{EventListener, Listener};
 
 use super::shared::{Pushed, Shared};
 use super::{EventsError, Overflow};
@@ -154,16 +154,13 @@ impl<T> Emitter<T> {
     /// ```
     pub async fn send(&self, mut value: T) -> Result<(), EmitError<T>> {
         loop {
-            match self.emit(value) {
-                Err(EmitError::Full(back)) => value = back,
-                done => return done,
+            match self.emit_or_listen(value) {
+                Ok(done) => return done,
+                Err((back, listener)) => {
+                    value = back;
+                    listener.await;
+                }
             }
-            let listener = self.shared.room.listen();
-            match self.emit(value) {
-                Err(EmitError::Full(back)) => value = back,
-                done => return done,
-            }
-            listener.await;
         }
     }
 
@@ -185,16 +182,27 @@ impl<T> Emitter<T> {
     /// ```
     pub fn send_blocking(&self, mut value: T) -> Result<(), EmitError<T>> {
         loop {
-            match self.emit(value) {
-                Err(EmitError::Full(back)) => value = back,
-                done => return done,
+            match self.emit_or_listen(value) {
+                Ok(done) => return done,
+                Err((back, listener)) => {
+                    value = back;
+                    listener.wait();
+                }
             }
-            let listener = self.shared.room.listen();
-            match self.emit(value) {
-                Err(EmitError::Full(back)) => value = back,
-                done => return done,
-            }
-            listener.wait();
+        }
+    }
+
+    /// Emits `value`; if the queue is full under `Wait`, gives it back with a
+    /// listener for room, registered before a last try so no wakeup is missed.
+    fn emit_or_listen(&self, value: T) -> Result<Result<(), EmitError<T>>, (T, EventListener)> {
+        let value = match self.emit(value) {
+            Err(EmitError::Full(back)) => back,
+            done => return Ok(done),
+        };
+        let listener = self.shared.room.listen();
+        match self.emit(value) {
+            Err(EmitError::Full(back)) => Err((back, listener)),
+            done => Ok(done),
         }
     }
 

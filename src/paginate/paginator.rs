@@ -344,10 +344,12 @@ impl<T> Engine<T> {
     /// The position of the first item after the pages delivered so far, or `None`
     /// when the source is finished.
     pub(crate) fn position(&self) -> Option<Position> {
+        // Before the first page is delivered, a resumed run still owes its skip.
+        let skip = if self.delivered == 0 { self.skip } else { 0 };
         if let Some(front) = self.window.front() {
             return Some(Position {
                 key: front.key.clone(),
-                skip: 0,
+                skip,
             });
         }
         self.next_key
@@ -359,7 +361,7 @@ impl<T> Engine<T> {
                         .max_pages
                         .is_some_and(|max| self.delivered >= max)
             })
-            .map(|key| Position { key, skip: 0 })
+            .map(|key| Position { key, skip })
     }
 
     fn start_fetches(&mut self)
