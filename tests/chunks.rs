@@ -431,3 +431,57 @@ fn frames_release_the_reader_at_the_end_and_when_dropped_early() {
     drop(lines);
     assert!(dropped.load(Ordering::SeqCst));
 }
+
+/// Gives `len` bytes of `byte`, returning `Pending` (and waking itself) before each
+/// read, so a test can look at the stream between reads.
+struct Stepwise {
+    inner: Endless,
+    ready: bool,
+}
+
+impl AsyncRead for Stepwise {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        if !self.ready {
+            self.ready = true;
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        self.ready = false;
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+#[test]
+fn the_buffer_never_grows_past_the_limit_plus_one_read() {
+    use std::task::{Context, Poll};
+    let limit = 1 << 20;
+    let reader = Stepwise {
+        inner: Endless::new(b'x', 16 << 20),
+        ready: false,
+    };
+    let mut lines = chunks::lines(reader).max_len(limit);
+    let waker = futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| {
+        Poll::Ready(cx.waker().clone())
+    }));
+    let mut cx = Context::from_waker(&waker);
+    let mut peak = 0;
+    loop {
+        match std::pin::Pin::new(&mut lines).poll_next(&mut cx) {
+            Poll::Pending => peak = peak.max(lines.buffer_capacity()),
+            Poll::Ready(Some(line)) => assert!(line.is_err(), "one line, too long"),
+            Poll::Ready(None) => break,
+        }
+    }
+    assert!(
+        peak > limit / 2,
+        "the buffer did grow toward the limit ({peak})"
+    );
+    assert!(
+        peak <= limit + 2 + chunks::DEFAULT_READ_SIZE,
+        "peak {peak} bytes for a limit of {limit}"
+    );
+}

@@ -113,6 +113,13 @@ pub trait Decoder {
     /// Decodes the next frame from the front of `input`.
     fn decode(&mut self, input: Input<'_>) -> Decoded<Self::Item>;
 
+    /// The longest frame this decoder keeps in the buffer, prefix or newline
+    /// included, if it has a limit: the engine never grows its buffer much past it.
+    /// `None` (the default) lets the buffer grow as the decoder asks.
+    fn max_frame_len(&self) -> Option<usize> {
+        None
+    }
+
     /// The 1-based line number of the frame in progress, for errors the engine
     /// reports itself (I/O errors, EOF). `None` when the decoder counts no lines.
     fn line(&self) -> Option<u64> {

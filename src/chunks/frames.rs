@@ -39,9 +39,10 @@ pin_project! {
     /// # Memory
     ///
     /// One buffer: [`DEFAULT_READ_SIZE`] (64 KiB), grown only while a single frame
-    /// needs more, which its decoder's limit bounds (8 MiB by default for the
-    /// decoders here), and given back once that frame is done. A 1 GiB line with no
-    /// newline costs at most the limit plus one read.
+    /// needs more, never past its decoder's limit ([`Decoder::max_frame_len`]; 8 MiB
+    /// by default for the decoders here) plus one read, and given back once that
+    /// frame is done. A 1 GiB line with no newline costs at most the limit plus one
+    /// read.
     ///
     /// The reader is dropped as soon as the stream ends.
     ///
@@ -188,7 +189,8 @@ impl<R: AsyncRead, D: Decoder> Stream for Frames<R, D> {
                 let error = FrameError::new(FrameErrorKind::UnexpectedEof, *this.offset);
                 return Poll::Ready(Some(Err(position(error, this.decoder))));
             }
-            make_room(this.buf, this.head, this.tail, *this.read_size);
+            let limit = this.decoder.max_frame_len();
+            make_room(this.buf, this.head, this.tail, *this.read_size, limit);
             let Some(reader) = this.reader.as_mut().as_pin_mut() else {
                 *this.done = true;
                 return Poll::Ready(None);
@@ -221,9 +223,16 @@ fn position<D: Decoder>(mut error: FrameError, decoder: &D) -> FrameError {
 }
 
 /// Makes at least a quarter of `read_size` free after `tail`: first by dropping
-/// consumed bytes, then by growing (only while one pending frame needs it). A large
-/// buffer left over from a large frame is given back once it is empty.
-fn make_room(buf: &mut Vec<u8>, head: &mut usize, tail: &mut usize, read_size: usize) {
+/// consumed bytes, then by growing (only while one pending frame needs it), by
+/// doubling but never past the decoder's limit plus one read. A large buffer left
+/// over from a large frame is given back once it is empty.
+fn make_room(
+    buf: &mut Vec<u8>,
+    head: &mut usize,
+    tail: &mut usize,
+    read_size: usize,
+    limit: Option<usize>,
+) {
     if *head == *tail {
         *head = 0;
         *tail = 0;
@@ -241,8 +250,9 @@ fn make_room(buf: &mut Vec<u8>, head: &mut usize, tail: &mut usize, read_size: u
         *head = 0;
     }
     if buf.len() - *tail < wanted {
-        let len = (buf.len() * 2).max(*tail + read_size);
-        buf.resize(len, 0);
+        let doubled = (buf.len() * 2).max(*tail + read_size);
+        let ceiling = limit.map_or(usize::MAX, |limit| limit.saturating_add(read_size));
+        buf.resize(doubled.min(ceiling).max(*tail + wanted), 0);
     }
 }
 

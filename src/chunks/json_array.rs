@@ -427,6 +427,10 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
         }
     }
 
+    fn max_frame_len(&self) -> Option<usize> {
+        Some(self.max_len)
+    }
+
     fn record(&self) -> Option<u64> {
         Some(self.items + u64::from(self.state != State::Item))
     }

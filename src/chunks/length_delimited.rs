@@ -241,6 +241,10 @@ impl Decoder for LengthDelimitedDecoder {
         }
     }
 
+    fn max_frame_len(&self) -> Option<usize> {
+        Some(self.max_len.saturating_add(self.prefix.width))
+    }
+
     fn record(&self) -> Option<u64> {
         Some(self.records + 1)
     }

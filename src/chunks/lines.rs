@@ -111,6 +111,10 @@ impl Decoder for LineDecoder {
         }
     }
 
+    fn max_frame_len(&self) -> Option<usize> {
+        Some(self.splitter.buffered_limit())
+    }
+
     fn line(&self) -> Option<u64> {
         Some(self.splitter.line + 1)
     }
@@ -147,6 +151,11 @@ impl LineSplitter {
             scanned: 0,
             skipping_from: None,
         }
+    }
+
+    /// The most a pending line holds before it is skipped: the limit, `\r\n`.
+    pub(crate) fn buffered_limit(&self) -> usize {
+        self.max_len.saturating_add(2)
     }
 
     /// An error for the line that just ended (so its number is `self.line`).

@@ -154,6 +154,10 @@ impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
         }
     }
 
+    fn max_frame_len(&self) -> Option<usize> {
+        Some(self.splitter.buffered_limit())
+    }
+
     fn line(&self) -> Option<u64> {
         Some(self.splitter.line + 1)
     }
