@@ -163,6 +163,7 @@ impl LineSplitter {
         FrameError::new(kind, offset).with_line(self.line)
     }
 
+    #[inline]
     pub(crate) fn split(&mut self, input: Input<'_>) -> Split {
         let bytes = input.bytes;
         if let Some(start) = self.skipping_from {

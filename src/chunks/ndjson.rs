@@ -128,6 +128,7 @@ impl<T> fmt::Debug for NdjsonDecoder<T> {
 impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
     type Item = T;
 
+    #[inline]
     fn decode(&mut self, input: Input<'_>) -> Decoded<T> {
         match self.splitter.split(input) {
             Split::Line { content, consumed } => {
