@@ -433,16 +433,15 @@ impl<T> Engine<T> {
             else {
                 unreachable!("the front is done")
             };
-            // An empty (or short) numbered page is the last: start nothing after it.
-            if let (Chain::Numbered { .. }, Ok(page)) = (self.settings.chain, &result) {
-                if page.items.is_empty()
-                    || self
-                        .settings
-                        .short_page
-                        .is_some_and(|limit| page.items.len() < limit)
-                {
-                    self.exhausted = true;
-                }
+            // An empty (or short) numbered page is the last: drop the fetches started
+            // after it and start nothing more.
+            if result
+                .as_ref()
+                .is_ok_and(|page| self.is_last_numbered(page))
+            {
+                self.exhausted = true;
+                self.window.clear();
+                self.next_key = None;
             }
             // Before handing the page over, start the fetch its place in the window
             // frees: the next page loads while the consumer works on this one.
@@ -488,10 +487,7 @@ impl<T> Engine<T> {
                     self.exhausted = true;
                 } else {
                     self.seen.insert(next.clone(), entry.number + 1);
-                    self.next_key = Some(match entry.key {
-                        PageKey::Url(_) => PageKey::Url(next.clone()),
-                        _ => PageKey::Cursor(Some(next.clone())),
-                    });
+                    self.next_key = Some(linked_key(&entry.key, next));
                 }
             }
         }
@@ -533,24 +529,9 @@ impl<T> Engine<T> {
             });
             self.pending = Some(error);
         }
-        if let Chain::Numbered { .. } = self.settings.chain {
-            let short = self
-                .settings
-                .short_page
-                .is_some_and(|limit| page.items.len() < limit);
-            if page.items.is_empty() || short {
-                // The last page: drop the fetches started after it.
-                self.exhausted = true;
-                self.window.clear();
-                self.next_key = None;
-            }
-        }
         let next_position = match (self.settings.chain, &page.next) {
             (Chain::Numbered { .. }, _) => self.after(&key),
-            (Chain::Linked, Some(next)) => Some(match key {
-                PageKey::Url(_) => PageKey::Url(next.clone()),
-                _ => PageKey::Cursor(Some(next.clone())),
-            }),
+            (Chain::Linked, Some(next)) => Some(linked_key(&key, next)),
             (Chain::Linked, None) => None,
         };
         let next_position = next_position.map_or_else(
@@ -569,6 +550,16 @@ impl<T> Engine<T> {
         })
     }
 
+    /// True for the last page of a numbered style: empty, or short when asked.
+    fn is_last_numbered(&self, page: &Page<T>) -> bool {
+        matches!(self.settings.chain, Chain::Numbered { .. })
+            && (page.items.is_empty()
+                || self
+                    .settings
+                    .short_page
+                    .is_some_and(|limit| page.items.len() < limit))
+    }
+
     fn fail(&mut self, key: PageKey, number: u64, attempts: u32, kind: PageErrorKind) -> PageError {
         self.exhausted = true;
         self.window.clear();
@@ -579,6 +570,15 @@ impl<T> Engine<T> {
             skip,
         };
         PageError::new(kind, key, number, attempts, position)
+    }
+}
+
+/// The key of the page a linked page names as its next: a URL after a URL, else a
+/// cursor.
+fn linked_key(key: &PageKey, next: &str) -> PageKey {
+    match key {
+        PageKey::Url(_) => PageKey::Url(next.to_owned()),
+        _ => PageKey::Cursor(Some(next.to_owned())),
     }
 }
 
