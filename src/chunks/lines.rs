@@ -93,22 +93,13 @@ impl Decoder for LineDecoder {
     type Item = String;
 
     fn decode(&mut self, input: Input<'_>) -> Decoded<String> {
-        match self.splitter.split(input) {
-            Split::Line { content, consumed } => {
-                let frame = std::str::from_utf8(&input.bytes[..content])
+        self.splitter.decode(input, |splitter, line| {
+            Some(
+                std::str::from_utf8(line)
                     .map(str::to_owned)
-                    .map_err(|_| {
-                        self.splitter
-                            .error(FrameErrorKind::InvalidUtf8, input.offset)
-                    });
-                Decoded::Frame { consumed, frame }
-            }
-            Split::TooLong { error, consumed } => Decoded::Frame {
-                consumed,
-                frame: Err(error),
-            },
-            Split::NeedMore { consumed } => Decoded::NeedMore { consumed },
-        }
+                    .map_err(|_| splitter.error(FrameErrorKind::InvalidUtf8, input.offset)),
+            )
+        })
     }
 
     fn max_frame_len(&self) -> Option<usize> {
@@ -150,6 +141,28 @@ impl LineSplitter {
             line: 0,
             scanned: 0,
             skipping_from: None,
+        }
+    }
+
+    /// Splits off the next line and makes a frame of it with `per_line` (`None`
+    /// skips the line without a frame); lines over the limit become their error.
+    /// The decoders built on lines share this.
+    #[inline]
+    pub(crate) fn decode<T>(
+        &mut self,
+        input: Input<'_>,
+        per_line: impl FnOnce(&Self, &[u8]) -> Option<Result<T, FrameError>>,
+    ) -> Decoded<T> {
+        match self.split(input) {
+            Split::Line { content, consumed } => match per_line(self, &input.bytes[..content]) {
+                Some(frame) => Decoded::Frame { consumed, frame },
+                None => Decoded::NeedMore { consumed },
+            },
+            Split::TooLong { error, consumed } => Decoded::Frame {
+                consumed,
+                frame: Err(error),
+            },
+            Split::NeedMore { consumed } => Decoded::NeedMore { consumed },
         }
     }
 

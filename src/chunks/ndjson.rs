@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use futures_lite::AsyncRead;
 use serde::de::DeserializeOwned;
 
-use super::lines::{LineSplitter, Split};
+use super::lines::LineSplitter;
 use super::{Decoded, Decoder, FrameErrorKind, Frames, Input};
 
 /// A stream of NDJSON records: see [`ndjson()`].
@@ -130,29 +130,19 @@ impl<T: DeserializeOwned> Decoder for NdjsonDecoder<T> {
 
     #[inline]
     fn decode(&mut self, input: Input<'_>) -> Decoded<T> {
-        match self.splitter.split(input) {
-            Split::Line { content, consumed } => {
-                let line = &input.bytes[..content];
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    return Decoded::NeedMore { consumed };
-                }
-                let frame = match parse(line) {
-                    Ok(record) => {
-                        self.records += 1;
-                        Ok(record)
-                    }
-                    Err(error) => Err(self
-                        .splitter
-                        .error(FrameErrorKind::Json(error), input.offset)),
-                };
-                Decoded::Frame { consumed, frame }
+        let records = &mut self.records;
+        self.splitter.decode(input, |splitter, line| {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return None; // a blank line: neither a record nor an error
             }
-            Split::TooLong { error, consumed } => Decoded::Frame {
-                consumed,
-                frame: Err(error),
-            },
-            Split::NeedMore { consumed } => Decoded::NeedMore { consumed },
-        }
+            Some(match parse(line) {
+                Ok(record) => {
+                    *records += 1;
+                    Ok(record)
+                }
+                Err(error) => Err(splitter.error(FrameErrorKind::Json(error), input.offset)),
+            })
+        })
     }
 
     fn max_frame_len(&self) -> Option<usize> {
