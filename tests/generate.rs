@@ -457,3 +457,102 @@ fn size_hint_is_exact_once_the_body_has_finished() {
     assert_eq!(block_on(g.next()), Some(Err("last")));
     assert_eq!(g.size_hint(), (0, Some(0)));
 }
+
+#[test]
+fn next_after_a_cancelled_close_on_a_body_that_yields_again_ends() {
+    let log = Log::default();
+    let mut g = generate(|y| {
+        let log = log.clone();
+        async move {
+            y.yield_(1).await;
+            smol::Timer::after(Duration::from_millis(20)).await;
+            log.push("cleanup awaited");
+            y.yield_(2).await;
+            log.push("never reached");
+        }
+    });
+    block_on(async {
+        assert_eq!(g.next().await, Some(1));
+        // close() raced against a timeout and given up while the cleanup awaits.
+        let gave_up = future::or(async { g.close().await.is_some() }, async {
+            smol::Timer::after(Duration::from_millis(1)).await;
+            false
+        })
+        .await;
+        assert!(!gave_up);
+        // Must end (not sleep forever) and deliver nothing yielded after the close.
+        let rest = future::or(async { Some(g.next().await) }, async {
+            smol::Timer::after(Duration::from_secs(5)).await;
+            None
+        })
+        .await;
+        assert_eq!(rest, Some(None), "next() after a cancelled close must end");
+        assert_eq!(g.next().await, None);
+    });
+    assert_eq!(log.events(), ["cleanup awaited"]);
+    assert!(g.is_finished());
+}
+
+/// Runs `script` on `g`: n = next, c = close to the end, x = close given up after
+/// one poll, d = drop. Every step must finish within seconds.
+fn run_script<F: std::future::Future<Output = ()>>(
+    mut g: aiter::generate::Generator<u32, F, aiter::generate::Local>,
+    script: &str,
+) -> Vec<u32> {
+    let mut items = Vec::new();
+    let mut g = Some(&mut g);
+    smol::block_on(async {
+        for step in script.chars() {
+            let Some(gen_ref) = g.as_deref_mut() else { break };
+            let step_done = future::or(
+                async {
+                    match step {
+                        'n' => items.extend(gen_ref.next().await),
+                        'c' => drop(gen_ref.close().await),
+                        'x' => {
+                            let mut close = std::pin::pin!(gen_ref.close());
+                            drop(future::poll_once(&mut close).await);
+                        }
+                        _ => {}
+                    }
+                    true
+                },
+                async {
+                    smol::Timer::after(Duration::from_secs(5)).await;
+                    false
+                },
+            )
+            .await;
+            assert!(step_done, "script {script}: step {step} hung");
+            if step == 'd' {
+                g = None;
+            }
+        }
+    });
+    items
+}
+
+#[test]
+fn every_mix_of_next_close_cancelled_close_and_drop_ends() {
+    for script in [
+        "nxn", "nxxn", "nxnn", "nxc", "nxxc", "nxd", "xn", "nxnc", "nnxnxn", "ncn", "nxcn",
+        "xxxn", "nnnn", "nnxnn",
+    ] {
+        let log = Log::default();
+        let body_log = log.clone();
+        let g = generate_local(|y| async move {
+            y.yield_(1).await;
+            smol::Timer::after(Duration::from_millis(5)).await; // awaited cleanup
+            body_log.push("cleanup awaited");
+            y.yield_(2).await; // ignores the close it was told of
+            body_log.push("never reached after a close");
+            y.yield_(3).await;
+        });
+        let items = run_script(g, script);
+        // Nothing yielded after a close is delivered; before one, items flow.
+        let first_close = script.find(['c', 'x']).unwrap_or(script.len());
+        let nexts_before = script[..first_close].matches('n').count();
+        let expected: Vec<u32> = [1, 2, 3].into_iter().take(nexts_before).collect();
+        assert_eq!(items, expected, "script {script}");
+    }
+}

@@ -132,9 +132,16 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
     ///
     /// # Cancellation safety
     ///
-    /// Dropping the `Close` future before it completes leaves the generator closed
-    /// but not cleaned up: the next `close` goes on where this one stopped, and
-    /// dropping the generator drops the body (synchronous cleanup only).
+    /// Dropping the `Close` future before it completes (say, raced against a
+    /// timeout) leaves the generator closed but not cleaned up. From then on, any
+    /// sequence of calls yields, ends or wakes, never sleeps forever:
+    ///
+    /// - the next `close` goes on with the cleanup where this one stopped;
+    /// - `next()` also drives the cleanup on, and delivers no item: it is `Pending`
+    ///   while the cleanup awaits (woken by what it awaits), then `None` once the
+    ///   body returns, or at once if the body ignores `Resume::Close` and yields
+    ///   again (the body is dropped at that yield);
+    /// - dropping the generator drops the body (synchronous cleanup only).
     pub fn close(&mut self) -> Close<'_, T, F, M> {
         // A second close (after a cancelled one) keeps the phase it reached.
         if self.body.is_some() && self.handoff.phase() == Phase::Running {
@@ -198,8 +205,18 @@ where
             return Poll::Ready(this.last.take());
         }
         match this.step(cx) {
-            (Some(item), Poll::Pending) => Poll::Ready(Some(item)),
-            (None, Poll::Pending) => Poll::Pending,
+            // A close() given up part-way leaves the phase past `Running`: whatever
+            // the body yields from then on is not delivered (`step` drops it).
+            (Some(item), Poll::Pending) if this.handoff.phase() == Phase::Running => {
+                Poll::Ready(Some(item))
+            }
+            // The body ignored `Resume::Close` and yielded again: it is dropped at
+            // that yield, as `close` would, instead of sleeping with no waker.
+            (_, Poll::Pending) if this.handoff.phase() == Phase::Ignored => {
+                this.body = None;
+                Poll::Ready(None)
+            }
+            (_, Poll::Pending) => Poll::Pending,
             (item, Poll::Ready(output)) => {
                 let last = output.and_then(Completion::into_last_item);
                 match item {
