@@ -24,10 +24,12 @@ fn main() {
     });
 
     // The watcher calls back on its own thread; the stream holds at most 1024
-    // changes and drops the oldest (counted) if the consumer falls behind.
-    let mut changes = events::from_callbacks(1024, Overflow::DropOldest, |emitter| {
+    // changes, and when the consumer falls behind, `send_blocking` makes the
+    // watcher's thread wait for room: nothing is lost.
+    let mut changes = events::from_callbacks(1024, Overflow::Wait, |emitter| {
         let watching = notify::recommended_watcher(move |change: notify::Result<notify::Event>| {
-            let _ = emitter.emit(change);
+            // An error only means the stream was dropped: nobody is listening.
+            drop(emitter.send_blocking(change));
         })
         .and_then(|mut watcher| {
             watcher

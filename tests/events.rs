@@ -62,12 +62,12 @@ fn fail_delivers_the_queue_then_the_error() {
 }
 
 #[test]
-fn wait_gives_the_value_back_when_full_and_drops_nothing() {
+fn wait_gives_the_value_back_when_full_and_counts_the_refusal() {
     let (emitter, events) = events::channel(2, Overflow::Wait);
     emitter.emit(1).unwrap();
     emitter.emit(2).unwrap();
     assert!(matches!(emitter.emit(3), Err(EmitError::Full(3))));
-    assert_eq!(emitter.dropped(), 0);
+    assert_eq!((emitter.refused(), emitter.dropped()), (1, 1));
     drop(emitter);
     assert_eq!(collect(events), (vec![1, 2], None));
 }
@@ -399,4 +399,65 @@ fn emitters_are_clone_send_sync_and_the_stream_is_send() {
     let (emitter, events) = events::channel::<String>(1, Overflow::Wait);
     clone_send_sync(&emitter);
     send(&events);
+}
+
+#[test]
+fn an_ignored_emit_under_wait_is_counted_as_refused_and_dropped() {
+    const SENT: u64 = 10_000;
+    let (emitter, mut events) = events::channel::<u64>(16, Overflow::Wait);
+    let producer = {
+        let emitter = emitter.clone();
+        std::thread::spawn(move || {
+            for n in 0..SENT {
+                let _ = emitter.emit(n); // the careless form
+            }
+        })
+    };
+    producer.join().unwrap();
+    let refused = emitter.refused();
+    drop(emitter);
+    let received = block_on(async {
+        let mut received = 0;
+        while let Some(event) = events.next().await {
+            event.unwrap();
+            received += 1;
+        }
+        received
+    });
+    assert!(refused > 0, "a full queue refused some");
+    assert_eq!(received + events.refused(), SENT, "every event is received or counted");
+    assert_eq!(received + events.dropped(), SENT);
+}
+
+#[test]
+fn send_blocking_from_a_callback_thread_loses_nothing_and_counts_nothing() {
+    const SENT: u64 = 10_000;
+    let (emitter, events) = events::channel::<u64>(16, Overflow::Wait);
+    let producer = std::thread::spawn(move || {
+        for n in 0..SENT {
+            emitter.send_blocking(n).unwrap();
+        }
+    });
+    let (got, error) = collect(events);
+    producer.join().unwrap();
+    assert_eq!(error, None);
+    assert_eq!(got, (0..SENT).collect::<Vec<_>>());
+}
+
+#[test]
+fn send_after_a_full_queue_does_not_count_as_refused() {
+    let (emitter, mut events) = events::channel::<u32>(1, Overflow::Wait);
+    block_on(async {
+        emitter.send(1).await.unwrap();
+        let sending = emitter.send(2);
+        let receiving = async {
+            let first = events.next().await.unwrap().unwrap();
+            let second = events.next().await.unwrap().unwrap();
+            (first, second)
+        };
+        let (sent, got) = futures_lite::future::zip(sending, receiving).await;
+        sent.unwrap();
+        assert_eq!(got, (1, 2));
+    });
+    assert_eq!((emitter.refused(), emitter.dropped()), (0, 0));
 }

@@ -94,8 +94,15 @@ impl<T> std::error::Error for EmitError<T> {}
 
 impl<T> Emitter<T> {
     /// Queues `value` without ever waiting, applying the channel's [`Overflow`]
-    /// policy when the queue is full: the event-emitter side of the lesson's
-    /// `on('message', ...)`.
+    /// policy when the queue is full: the event-emitter side of JavaScript's
+    /// `socket.on('message', m => ...)`.
+    ///
+    /// Under [`Overflow::Wait`] a full queue *refuses* the value and hands it back
+    /// in [`EmitError::Full`]: ignore that result (`let _ = emitter.emit(v)`) and
+    /// the value is gone. Each refusal is counted in [`Emitter::refused`] and in
+    /// [`Emitter::dropped`], so the loss is visible; to lose nothing, call
+    /// [`Emitter::send_blocking`] from a thread or callback, or
+    /// [`Emitter::send`]`.await` from a task: they wait for room.
     ///
     /// # Errors
     ///
@@ -114,6 +121,15 @@ impl<T> Emitter<T> {
     /// assert!(matches!(emitter.emit(5), Err(EmitError::Closed(5))));
     /// ```
     pub fn emit(&self, value: T) -> Result<(), EmitError<T>> {
+        let emitted = self.try_emit(value);
+        if matches!(emitted, Err(EmitError::Full(_))) {
+            self.shared.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        emitted
+    }
+
+    /// `emit` without counting a refusal: `send` and `send_blocking` retry it.
+    fn try_emit(&self, value: T) -> Result<(), EmitError<T>> {
         match self.shared.push(value) {
             Pushed::Queued => Ok(()),
             Pushed::Full(value) if self.shared.overflow == Overflow::DropNewest => {
@@ -195,12 +211,12 @@ impl<T> Emitter<T> {
     /// Emits `value`; if the queue is full under `Wait`, gives it back with a
     /// listener for room, registered before a last try so no wakeup is missed.
     fn emit_or_listen(&self, value: T) -> Result<Result<(), EmitError<T>>, (T, EventListener)> {
-        let value = match self.emit(value) {
+        let value = match self.try_emit(value) {
             Err(EmitError::Full(back)) => back,
             done => return Ok(done),
         };
         let listener = self.shared.room.listen();
-        match self.emit(value) {
+        match self.try_emit(value) {
             Err(EmitError::Full(back)) => Err((back, listener)),
             done => Ok(done),
         }
@@ -245,9 +261,38 @@ impl<T> Emitter<T> {
         self.shared.fail(EventsError::Failed(error.into()));
     }
 
-    /// Values dropped so far by the overflow policy (`DropOldest`, `DropNewest`).
+    /// Values lost so far: dropped by the overflow policy (`DropOldest`,
+    /// `DropNewest`), plus every value [`Emitter::emit`] refused as full under
+    /// [`Overflow::Wait`] (see [`Emitter::refused`]). `send`, `send_blocking` and
+    /// `Fail` lose nothing that is counted here.
+    ///
+    /// ```
+    /// use aiter::events::{self, Overflow};
+    ///
+    /// let (emitter, events) = events::channel(1, Overflow::Wait);
+    /// let _ = emitter.emit(1); // queued
+    /// let _ = emitter.emit(2); // refused: full, and the value is thrown away here
+    /// assert_eq!((emitter.refused(), emitter.dropped()), (1, 1));
+    /// # drop(events);
+    /// ```
     pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
+        self.shared.lost()
+    }
+
+    /// Values [`Emitter::emit`] refused because the queue was full under
+    /// [`Overflow::Wait`] (handed back in [`EmitError::Full`]). A refused value
+    /// emitted again later is counted at each refusal.
+    ///
+    /// ```
+    /// use aiter::events::{self, EmitError, Overflow};
+    ///
+    /// let (emitter, _events) = events::channel(1, Overflow::Wait);
+    /// emitter.emit("a").unwrap();
+    /// assert!(matches!(emitter.emit("b"), Err(EmitError::Full("b"))));
+    /// assert_eq!(emitter.refused(), 1);
+    /// ```
+    pub fn refused(&self) -> u64 {
+        self.shared.refused.load(Ordering::Relaxed)
     }
 
     /// Events queued now.
@@ -295,6 +340,7 @@ impl<T> fmt::Debug for Emitter<T> {
             .field("capacity", &self.capacity())
             .field("overflow", &self.shared.overflow)
             .field("dropped", &self.dropped())
+            .field("refused", &self.refused())
             .field("closed", &self.is_closed())
             .finish()
     }

@@ -11,7 +11,10 @@
 //!   `Wait`, async producers call [`Emitter::send`] and threads
 //!   [`Emitter::send_blocking`], which wait for room.
 //! - **Nothing dropped silently.** `DropOldest` and `DropNewest` count every value
-//!   they drop: [`Emitter::dropped`], [`Events::dropped`].
+//!   they drop: [`Emitter::dropped`], [`Events::dropped`]. Under `Wait`, a value
+//!   that `emit` refuses as full comes back to the caller; if the caller throws it
+//!   away it is lost, so each refusal is counted too ([`Emitter::refused`], and in
+//!   `dropped`). From a callback, call `send_blocking`, which loses nothing.
 //! - **Close keeps the queue.** [`Emitter::close`] (or dropping every emitter) ends
 //!   the stream *after* every queued event; [`Emitter::fail`] does the same and then
 //!   yields the error. The lesson's version could lose what was queued at `close`.
@@ -60,8 +63,9 @@ use shared::{Flow, Shared};
 /// What [`Emitter::emit`] does when the queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overflow {
-    /// Refuse the value and give it back ([`EmitError::Full`]); [`Emitter::send`]
-    /// and [`Emitter::send_blocking`] wait for room instead. Nothing is dropped.
+    /// Refuse the value and give it back ([`EmitError::Full`], counted in
+    /// [`Emitter::refused`]); [`Emitter::send`] and [`Emitter::send_blocking`] wait
+    /// for room instead, and lose nothing.
     Wait,
     /// Drop the oldest queued event to make room, and count it.
     DropOldest,
@@ -217,9 +221,13 @@ pub fn channel<T>(capacity: usize, overflow: Overflow) -> (Emitter<T>, Events<T>
 /// let listeners: Listeners = Arc::default();
 ///
 /// let registry = listeners.clone();
-/// let messages = events::from_callbacks(16, Overflow::DropOldest, move |emitter| {
+/// let messages = events::from_callbacks(16, Overflow::Wait, move |emitter| {
 ///     registry.lock().unwrap().push(Box::new(move |m: &str| {
-///         let _ = emitter.emit(m.to_owned());
+///         // From a callback on a plain thread: wait for room, lose nothing. (An
+///         // ignored `emit` would throw away what a full queue refuses.)
+///         if emitter.send_blocking(m.to_owned()).is_err() {
+///             // the stream was dropped: nobody is listening any more
+///         }
 ///     }));
 ///     move || registry.lock().unwrap().clear() // unregister
 /// });

@@ -116,7 +116,9 @@ impl<T> Events<T> {
         self.shared.close();
     }
 
-    /// Values dropped so far by the overflow policy (`DropOldest`, `DropNewest`).
+    /// Values lost so far, as [`Emitter::dropped`](super::Emitter::dropped): dropped
+    /// by the overflow policy, plus values `emit` refused as full under
+    /// [`Overflow::Wait`](super::Overflow::Wait).
     ///
     /// ```
     /// use aiter::events::{self, Overflow};
@@ -127,7 +129,22 @@ impl<T> Events<T> {
     /// assert_eq!(events.dropped(), 1);
     /// ```
     pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
+        self.shared.lost()
+    }
+
+    /// Values `emit` refused as full under [`Overflow::Wait`](super::Overflow::Wait),
+    /// as [`Emitter::refused`](super::Emitter::refused).
+    ///
+    /// ```
+    /// use aiter::events::{self, Overflow};
+    ///
+    /// let (emitter, events) = events::channel(1, Overflow::Wait);
+    /// emitter.emit(1).unwrap();
+    /// assert!(emitter.emit(2).is_err());
+    /// assert_eq!(events.refused(), 1);
+    /// ```
+    pub fn refused(&self) -> u64 {
+        self.shared.refused.load(Ordering::Relaxed)
     }
 
     /// Events queued now.

@@ -37,6 +37,8 @@ pub(crate) struct Shared<T> {
     /// Wakes producers waiting for room (`Overflow::Wait`).
     pub(crate) room: Event,
     pub(crate) dropped: AtomicU64,
+    /// Values `emit` handed back as full under `Overflow::Wait`.
+    pub(crate) refused: AtomicU64,
     pub(crate) emitters: AtomicUsize,
     /// The error the stream yields after the queued events.
     pub(crate) failure: Mutex<Option<EventsError>>,
@@ -51,10 +53,18 @@ impl<T> Shared<T> {
             ready: Event::new(),
             room: Event::new(),
             dropped: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             emitters: AtomicUsize::new(1),
             failure: Mutex::new(None),
             flow,
         }
+    }
+
+    /// Values dropped by the policy plus values `emit` refused under `Wait`.
+    pub(crate) fn lost(&self) -> u64 {
+        self.dropped
+            .load(Ordering::Relaxed)
+            .saturating_add(self.refused.load(Ordering::Relaxed))
     }
 
     pub(crate) fn capacity(&self) -> usize {
