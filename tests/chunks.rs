@@ -485,3 +485,72 @@ fn the_buffer_never_grows_past_the_limit_plus_one_read() {
         "peak {peak} bytes for a limit of {limit}"
     );
 }
+
+#[test]
+fn read_chunks_of_every_small_size_reads_everything() {
+    let data: Vec<u8> = (0..=255).collect();
+    for size in 1..=4 {
+        let chunks: Vec<_> = block_on(
+            chunks::read_chunks(&data[..], size)
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
+        );
+        assert!(
+            chunks
+                .iter()
+                .all(|chunk| chunk.len() <= size && !chunk.is_empty())
+        );
+        assert_eq!(chunks.concat(), data, "chunk size {size}");
+    }
+}
+
+/// Accepts one byte a write and records where each write's slice starts.
+struct OneByteAtATime {
+    starts: Vec<usize>,
+    written: Vec<u8>,
+}
+
+impl futures_lite::AsyncWrite for OneByteAtATime {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.starts.push(buf.as_ptr() as usize);
+        self.written.push(buf[0]);
+        std::task::Poll::Ready(Ok(1))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn frame_writer_never_moves_the_unwritten_bytes_after_a_short_write() {
+    // A slow peer takes one byte a write. Moving the rest of the buffer after each
+    // write would be quadratic; the writer must move on through it instead.
+    let line = "x".repeat(50_000);
+    let peer = OneByteAtATime {
+        starts: Vec::new(),
+        written: Vec::new(),
+    };
+    let mut writer = chunks::FrameWriter::new(peer, chunks::LineEncoder::new());
+    block_on(writer.send(line.as_str())).unwrap();
+    let peer = writer.into_inner();
+    assert_eq!(peer.written.len(), 50_001);
+    assert_eq!(&peer.written[..50_000], line.as_bytes());
+    let moved = peer.starts.windows(2).filter(|w| w[1] != w[0] + 1).count();
+    assert_eq!(
+        moved, 0,
+        "each write starts one byte further into the same buffer"
+    );
+}

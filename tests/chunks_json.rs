@@ -225,3 +225,57 @@ fn frames_sent_over_a_loopback_socket_read_back_the_same() {
         assert_eq!(frames, [&b"\nbinary\0"[..]]);
     });
 }
+
+#[test]
+fn a_json_array_error_inside_an_item_names_that_item() {
+    // A syntax error and an end of input inside item 2 belong to record 2.
+    for (input, message) in [
+        (&br#"[1, {"a": ]}, 3]"#[..], "record 2, byte"),
+        (&br#"[1, [2, 3"#[..], "record 2, byte"),
+    ] {
+        for split in [vec![1], vec![64]] {
+            let items = collect(chunks::json_array::<serde_json::Value, _>(
+                SplitReader::new(input, split),
+            ));
+            let error = items.last().unwrap().as_ref().unwrap_err();
+            assert!(error.starts_with(message), "{error}");
+        }
+    }
+}
+
+#[test]
+fn keys_on_the_path_are_not_limited_by_max_len() {
+    let long_key = "k".repeat(10_000);
+    let body = format!(r#"{{"{long_key}": [0], "data": [1, 2], "after": 1}}"#);
+    for split in [vec![1], vec![7], vec![4096]] {
+        let items = collect(
+            chunks::json_array::<u32, _>(SplitReader::new(body.as_bytes(), split.clone()))
+                .at("/data")
+                .max_len(8),
+        );
+        assert_eq!(items, [Ok(1), Ok(2)], "split {split:?}");
+    }
+}
+
+#[test]
+fn an_escaped_key_on_the_path_still_matches() {
+    let body = br#"{"\u0064\u0061\u0074\u0061": [5]}"#;
+    let items =
+        collect(chunks::json_array::<u32, _>(SplitReader::new(&body[..], vec![1])).at("/data"));
+    assert_eq!(items, [Ok(5)]);
+}
+
+#[test]
+fn a_huge_key_on_the_path_is_skipped_without_buffering_it() {
+    let long_key = "k".repeat(4 << 20);
+    let body = format!(r#"{{"{long_key}": 1, "data": [3]}}"#);
+    let mut items =
+        chunks::json_array::<u32, _>(SplitReader::new(body.into_bytes(), vec![65_536])).at("/data");
+    let got = block_on(items.next()).unwrap().unwrap();
+    assert_eq!(got, 3);
+    assert!(
+        items.buffer_capacity() < 1 << 20,
+        "buffer {}",
+        items.buffer_capacity()
+    );
+}

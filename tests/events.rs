@@ -425,7 +425,11 @@ fn an_ignored_emit_under_wait_is_counted_as_refused_and_dropped() {
         received
     });
     assert!(refused > 0, "a full queue refused some");
-    assert_eq!(received + events.refused(), SENT, "every event is received or counted");
+    assert_eq!(
+        received + events.refused(),
+        SENT,
+        "every event is received or counted"
+    );
     assert_eq!(received + events.dropped(), SENT);
 }
 

@@ -129,3 +129,38 @@ fn the_status_is_left_to_the_caller() {
         assert_eq!(response.bytes().await.unwrap(), b"no such page");
     });
 }
+
+#[test]
+fn bytes_within_the_content_length_come_before_the_too_long_error() {
+    // A body that goes on past its announced length: the chunk that crosses it is
+    // cut at the announced length, then the error follows.
+    let body: &[u8] = b"0123456789abcdef";
+    let mut chunks = aiter::http::BodyChunks::with_chunk_size(body, Some(10), 16);
+    let first = futures_lite::future::block_on(chunks.next())
+        .unwrap()
+        .unwrap();
+    assert_eq!(&first[..], b"0123456789");
+    assert_eq!(chunks.progress().received, 10);
+    let error = futures_lite::future::block_on(chunks.next())
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(error, BodyError::TooLong { expected: 10, .. }),
+        "{error}"
+    );
+    assert!(futures_lite::future::block_on(chunks.next()).is_none());
+}
+
+#[test]
+fn a_chunk_ending_exactly_at_the_content_length_then_more_is_too_long() {
+    let body: &[u8] = b"0123456789abcdef";
+    let mut chunks = aiter::http::BodyChunks::with_chunk_size(body, Some(10), 10);
+    let got = futures_lite::future::block_on(chunks.next())
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got[..], b"0123456789");
+    let error = futures_lite::future::block_on(chunks.next())
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(error, BodyError::TooLong { expected: 10, .. }));
+}

@@ -282,7 +282,9 @@ const WRITE_BATCH: usize = 64 * 1024;
 pub struct FrameWriter<W, E> {
     writer: W,
     encoder: E,
+    /// Encoded bytes; those before `head` are written already.
     buf: Vec<u8>,
+    head: usize,
     written: u64,
 }
 
@@ -293,6 +295,7 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
             writer,
             encoder,
             buf: Vec::new(),
+            head: 0,
             written: 0,
         }
     }
@@ -334,12 +337,16 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     where
         E: Encoder<T>,
     {
-        let start = self.buf.len();
-        let offset = self.written + start as u64;
+        if self.head > 0 && self.head >= self.buf.len() / 2 {
+            // Reclaim the written part before it grows: each byte moves at most once.
+            self.buf.drain(..self.head);
+            self.head = 0;
+        }
+        let offset = self.written + (self.buf.len() - self.head) as u64;
         self.encoder
             .encode(item, &mut self.buf)
             .map_err(|error| error.at_offset(offset))?;
-        if self.buf.len() >= WRITE_BATCH {
+        if self.buf.len() - self.head >= WRITE_BATCH {
             self.write_buffer().await?;
         }
         Ok(())
@@ -382,18 +389,22 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
         self.writer
     }
 
+    /// Writes the buffer out. A short write moves `head` on, never the bytes after
+    /// it, so a slow peer costs time linear in the bytes sent.
     async fn write_buffer(&mut self) -> Result<(), FrameError> {
-        while !self.buf.is_empty() {
-            match self.writer.write(&self.buf).await {
+        while self.head < self.buf.len() {
+            match self.writer.write(&self.buf[self.head..]).await {
                 Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
-                    self.buf.drain(..n);
+                    self.head += n.min(self.buf.len() - self.head);
                     self.written += n as u64;
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(self.io_error(error)),
             }
         }
+        self.buf.clear();
+        self.head = 0;
         Ok(())
     }
 
@@ -406,7 +417,7 @@ impl<W, E: fmt::Debug> fmt::Debug for FrameWriter<W, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrameWriter")
             .field("encoder", &self.encoder)
-            .field("buffered", &self.buf.len())
+            .field("buffered", &(self.buf.len() - self.head))
             .field("written", &self.written)
             .finish_non_exhaustive()
     }

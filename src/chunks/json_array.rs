@@ -24,6 +24,10 @@ pub type JsonArray<R, T> = Frames<R, JsonArrayDecoder<T>>;
 ///   start can't be trusted), after every item before it.
 /// - An item longer than the limit ([`DEFAULT_MAX_FRAME_LEN`], 8 MiB; see
 ///   [`JsonArray::max_len`]) is skipped unbuffered and reported; the stream goes on.
+/// - Object keys on the way to the array are held only while they could still
+///   equal the pointer's token (at most 6 bytes a character, as escaped, plus the
+///   quotes); a longer key is skipped unbuffered, so the path needs no limit of its
+///   own and `max_len` limits items only.
 /// - The stream ends at the array's closing `]`; what follows is not read. Values
 ///   on the way to the array are skipped, checked only for matching brackets.
 /// - Errors give the byte offset and the 1-based record (item) number.
@@ -77,6 +81,8 @@ enum State {
     Item,
     /// Skipping an item over the limit that began at this offset.
     SkipItem { start: u64 },
+    /// Skipping an object key too long to be the pointer's token, unbuffered.
+    SkipKey,
     /// After an item: `,` or `]`.
     ItemEnd,
 }
@@ -156,8 +162,17 @@ impl<T> JsonArrayDecoder<T> {
             .collect();
     }
 
+    /// The 1-based number of the item an error belongs to: the one being read
+    /// (or skipped), else the next one.
+    fn current_record(&self) -> u64 {
+        match self.state {
+            State::Item | State::SkipItem { .. } => self.items,
+            _ => self.items + 1,
+        }
+    }
+
     fn fatal(&self, kind: FrameErrorKind, offset: u64) -> Decoded<T> {
-        Decoded::Fatal(FrameError::new(kind, offset).with_record(self.items + 1))
+        Decoded::Fatal(FrameError::new(kind, offset).with_record(self.current_record()))
     }
 
     fn syntax(&self, message: &str, offset: u64) -> Decoded<T> {
@@ -201,7 +216,9 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
             // States that read a whole key or value handle their own input; the
             // rest look at one significant byte.
             match self.state {
-                State::Skip { .. } | State::SkipItem { .. } if pos == bytes.len() => {
+                State::Skip { .. } | State::SkipItem { .. } | State::SkipKey
+                    if pos == bytes.len() =>
+                {
                     if input.eof {
                         return self.fatal(FrameErrorKind::UnexpectedEof, at);
                     }
@@ -297,12 +314,35 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                         Err(error) => return self.syntax(error.message, at + error.at as u64),
                     }
                 }
+                State::SkipKey => {
+                    match self.scan.scan(&bytes[pos..], 0) {
+                        Ok(Some(end)) => {
+                            pos += end;
+                            self.scan = ValueScan::new();
+                            self.state = State::Colon { wanted: false };
+                        }
+                        Ok(None) => pos = bytes.len(),
+                        Err(error) => return self.syntax(error.message, at + error.at as u64),
+                    }
+                    continue;
+                }
                 State::Key { .. } if self.scanned > 0 || bytes.get(pos) == Some(&b'"') => {
-                    // A key: buffered whole (up to the limit), then compared.
+                    // A key on the path: buffered only while it could still be the
+                    // pointer's token (each character at most 6 bytes escaped, plus
+                    // quotes); a longer one can't match and is skipped unbuffered.
+                    // `max_len` limits items, not keys.
                     let key = &bytes[pos..];
+                    let bound = self.pointer[self.level]
+                        .len()
+                        .saturating_mul(6)
+                        .saturating_add(2);
                     match self.scan.scan(key, self.scanned) {
-                        Ok(Some(end)) if end > self.max_len => {
-                            return self.syntax("object key over the limit", at);
+                        Ok(Some(end)) if end > bound => {
+                            pos += end;
+                            self.scan = ValueScan::new();
+                            self.scanned = 0;
+                            self.state = State::Colon { wanted: false };
+                            continue;
                         }
                         Ok(Some(end)) => {
                             self.scan = ValueScan::new();
@@ -313,8 +353,11 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                             self.state = State::Colon { wanted };
                             continue;
                         }
-                        Ok(None) if key.len() > self.max_len => {
-                            return self.syntax("object key over the limit", at);
+                        Ok(None) if key.len() > bound => {
+                            self.scanned = 0;
+                            self.state = State::SkipKey;
+                            pos = bytes.len();
+                            continue;
                         }
                         Ok(None) => {
                             self.scanned = key.len();
@@ -420,7 +463,7 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                     self.state = State::ItemStart { first: false };
                 }
                 (State::ItemEnd, _) => return self.syntax("expected `,` or `]` after an item", at),
-                (State::Skip { .. } | State::SkipItem { .. } | State::Item, _) => {
+                (State::Skip { .. } | State::SkipItem { .. } | State::SkipKey | State::Item, _) => {
                     unreachable!("handled above")
                 }
             }
@@ -432,6 +475,6 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
     }
 
     fn record(&self) -> Option<u64> {
-        Some(self.items + u64::from(self.state != State::Item))
+        Some(self.current_record())
     }
 }

@@ -119,7 +119,9 @@ impl<R: AsyncRead> Stream for ReadChunks<R> {
         let Some(mut reader) = this.reader.as_mut().as_pin_mut() else {
             return Poll::Ready(None);
         };
-        let half = *this.chunk_size / 2;
+        // At least one byte: a read into an empty slice returns `Ok(0)`, which must
+        // never be taken for the end of input (chunk sizes of 1 included).
+        let half = (*this.chunk_size / 2).max(1);
         if this.buf.len() < half {
             // Take back the buffer of the last large chunk: its bytes were written by
             // a read, so it needs no zeroing. That works once the chunk is dropped.

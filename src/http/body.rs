@@ -170,6 +170,8 @@ pin_project! {
         chunks: ReadChunks<R>,
         expected: Option<u64>,
         received: u64,
+        // The error found with the last chunk, delivered after the bytes before it.
+        pending: Option<BodyError>,
         done: bool,
     }
 }
@@ -213,6 +215,7 @@ impl<R: AsyncRead> BodyChunks<R> {
             chunks: chunks::read_chunks(body, chunk_size),
             expected,
             received: 0,
+            pending: None,
             done: false,
         }
     }
@@ -233,19 +236,38 @@ impl<R: AsyncRead> Stream for BodyChunks<R> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.project();
+        if let Some(error) = this.pending.take() {
+            *this.done = true;
+            return Poll::Ready(Some(Err(error)));
+        }
         if *this.done {
             return Poll::Ready(None);
         }
         let received = *this.received;
         let item = match (ready!(this.chunks.poll_next(cx)), *this.expected) {
             (Some(Ok(chunk)), expected) => {
-                *this.received += chunk.len() as u64;
+                let total = received + chunk.len() as u64;
                 match expected {
-                    Some(expected) if *this.received > expected => Err(BodyError::TooLong {
-                        received: *this.received,
-                        expected,
-                    }),
-                    _ => Ok(chunk),
+                    Some(expected) if total > expected => {
+                        let error = BodyError::TooLong {
+                            received: total,
+                            expected,
+                        };
+                        // The bytes within the announced length are delivered
+                        // first, then the error.
+                        let within = usize::try_from(expected - received).unwrap_or(usize::MAX);
+                        if within == 0 {
+                            Err(error)
+                        } else {
+                            *this.received = expected;
+                            *this.pending = Some(error);
+                            return Poll::Ready(Some(Ok(chunk.slice(..within))));
+                        }
+                    }
+                    _ => {
+                        *this.received = total;
+                        Ok(chunk)
+                    }
                 }
             }
             (Some(Err(source)), Some(expected)) if received < expected => {
