@@ -254,10 +254,7 @@ fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exa
     );
     assert_eq!(
         position,
-        Position {
-            key: PageKey::Page(3),
-            skip: 0
-        }
+        Position::new(PageKey::Page(3), 0)
     );
     fail.store(false, Ordering::SeqCst);
     let (rest, error) = run(make(fail).resume(position));
@@ -288,10 +285,7 @@ fn max_items_stops_with_a_position_that_resumes_with_the_next_item() {
     let position = items.position().expect("more to come");
     assert_eq!(
         position,
-        Position {
-            key: PageKey::Cursor(Some("c1".into())),
-            skip: 1
-        }
+        Position::new(PageKey::Cursor(Some("c1".into())), 1)
     );
     assert_eq!(run(make().resume(position)).0, [5, 6, 7]);
 }
@@ -306,22 +300,10 @@ fn each_item_carries_the_position_after_it() {
             .await
     });
     let expected = [
-        Position {
-            key: PageKey::Page(1),
-            skip: 1,
-        },
-        Position {
-            key: PageKey::Page(2),
-            skip: 0,
-        },
-        Position {
-            key: PageKey::Page(2),
-            skip: 1,
-        },
-        Position {
-            key: PageKey::Page(3),
-            skip: 0,
-        },
+        Position::new(PageKey::Page(1), 1),
+        Position::new(PageKey::Page(2), 0),
+        Position::new(PageKey::Page(2), 1),
+        Position::new(PageKey::Page(3), 0),
     ];
     assert_eq!(positions, expected);
 }
@@ -350,10 +332,7 @@ fn max_pages_stops_and_pages_carry_their_metadata() {
     );
     assert_eq!(
         pages.position(),
-        Some(Position {
-            key: PageKey::Page(4),
-            skip: 0
-        })
+        Some(Position::new(PageKey::Page(4), 0))
     );
 }
 
@@ -400,7 +379,7 @@ fn a_page_naming_itself_as_next_is_a_loop_you_can_match() {
     let paginator = cursor_api(vec![(vec![1], Some(0))]);
     let error = block_on(async { paginator.items().skip(2).next().await.unwrap().unwrap_err() });
     assert!(
-        matches!(error.kind(), PageErrorKind::Loop { page: 2, .. }),
+        matches!(error.kind(), PageErrorKind::Loop { page: Some(2), .. }),
         "{error}"
     );
     assert_eq!(error.number(), 2);
@@ -444,10 +423,7 @@ fn the_next_page_is_started_before_this_one_is_handed_over() {
 
 #[test]
 fn a_resumed_run_stopped_before_any_item_keeps_its_position() {
-    let start = Position {
-        key: PageKey::Page(2),
-        skip: 1,
-    };
+    let start = Position::new(PageKey::Page(2), 1);
     let mut items =
         Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 3, 2)) })
             .resume(start.clone())

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_lite::AsyncReadExt;
+use isahc::auth::{Authentication, Credentials};
+use isahc::config::{Configurable, RedirectPolicy};
 use isahc::http::header::{
-    AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LINK, PROXY_AUTHORIZATION, RETRY_AFTER,
+    AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LINK, LOCATION, PROXY_AUTHORIZATION,
+    RETRY_AFTER,
 };
 use isahc::{AsyncBody, HttpClient, Request, Response};
 use serde::de::DeserializeOwned;
@@ -14,7 +17,32 @@ use serde_json::Value;
 use url::Url;
 
 use super::next_link;
+use super::page_body::read_page;
+use crate::paginate::fingerprint::Fingerprinter;
 use crate::paginate::{FetchError, Page, PageKey, Paginator};
+
+/// Headers that carry credentials by common use, besides `Authorization`, `Cookie`
+/// and `Proxy-Authorization`: sent only to the first URL's origin.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "api-key",
+    "apikey",
+    "x-api-key",
+    "x-apikey",
+    "x-auth-token",
+    "x-access-token",
+    "x-session-token",
+    "x-csrf-token",
+    "x-xsrf-token",
+    "private-token",
+    "job-token",
+    "x-goog-api-key",
+    "x-amz-security-token",
+    "authentication",
+    "ocp-apim-subscription-key",
+];
+
+/// Redirects followed for one page before it is an error.
+const MAX_REDIRECTS: u32 = 10;
 
 /// How a JSON API pages its results.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,31 +157,66 @@ pub struct JsonApi {
     style: Style,
     items_at: String,
     headers: Vec<(HeaderName, HeaderValue, bool)>,
+    /// User and password from the first URL, sent as Basic credentials to its
+    /// origin only (the URL itself is kept without them).
+    credentials: Option<(String, String)>,
     max_page_bytes: u64,
+    allow_https_to_http: bool,
+    prints: Fingerprinter,
 }
 
 impl JsonApi {
     /// An API whose first page is at `url`, page-number style, items being the
     /// body, with a default client.
     ///
+    /// A `user:password@` in `url` is taken out of it and sent as Basic
+    /// credentials to that origin only; it never shows in `Debug`, errors or
+    /// positions.
+    ///
     /// # Errors
     ///
-    /// When `url` is not an absolute URL, or the default client can't be built.
+    /// When `url` is not an absolute `http` or `https` URL, or the default client
+    /// can't be built.
     pub fn new(url: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::with_client(HttpClient::new()?, Url::parse(url)?))
+        let url = Url::parse(url)?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("not an http or https URL: {}", redact(&url)).into());
+        }
+        Ok(Self::with_client(HttpClient::new()?, url))
     }
 
     /// An API at `url` using `client` (reuse one client for many paginators: it
-    /// keeps connections alive).
-    pub fn with_client(client: HttpClient, url: Url) -> Self {
+    /// keeps connections alive). Whatever the client's redirect policy, aiter
+    /// follows redirects itself (up to 10 a page), so that no credential follows
+    /// one to another origin and no redirect leaves `https` for `http`.
+    pub fn with_client(client: HttpClient, mut url: Url) -> Self {
+        let credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
+            (
+                percent_decode(url.username()),
+                percent_decode(url.password().unwrap_or("")),
+            )
+        });
+        strip_user_info(&mut url);
         Self {
             client,
             url,
             style: Style::page(),
             items_at: String::new(),
             headers: Vec::new(),
+            credentials,
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
+            allow_https_to_http: false,
+            prints: Fingerprinter::new(),
         }
+    }
+
+    /// Lets a next URL, a `Link` target or a redirect go from `https` to plain
+    /// `http` (default: an error naming both URLs). Schemes other than `http` and
+    /// `https` are always an error.
+    #[must_use]
+    pub fn allow_https_to_http(mut self, allow: bool) -> Self {
+        self.allow_https_to_http = allow;
+        self
     }
 
     /// Sets the pagination style (default [`Style::page`]).
@@ -170,8 +233,10 @@ impl JsonApi {
         self
     }
 
-    /// Adds a header to every request. `Authorization`, `Cookie` and
-    /// `Proxy-Authorization` are treated as credentials (see [`JsonApi`]).
+    /// Adds a header to every request. `Authorization`, `Cookie`,
+    /// `Proxy-Authorization` and the usual API-key headers (`X-Api-Key`,
+    /// `Api-Key`, `X-Auth-Token`, `X-Access-Token`, `Private-Token`, ...) are
+    /// treated as credentials (see [`JsonApi`]).
     ///
     /// # Errors
     ///
@@ -197,7 +262,9 @@ impl JsonApi {
     ) -> Result<Self, isahc::http::Error> {
         let name = HeaderName::from_bytes(name.as_bytes())?;
         let mut value = HeaderValue::from_str(value)?;
-        let sensitive = sensitive || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name);
+        let sensitive = sensitive
+            || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name)
+            || SENSITIVE_HEADERS.contains(&name.as_str());
         value.set_sensitive(sensitive);
         self.headers.push((name, value, sensitive));
         Ok(self)
@@ -220,12 +287,25 @@ impl JsonApi {
                 async move { api.fetch(key).await }
             }
         };
-        match &api.style {
+        let paginator = match &api.style {
             Style::Page { start, .. } => Paginator::page_numbers(*start, 1, fetch),
             Style::Offset { limit, .. } => Paginator::offsets(0, *limit, fetch),
             Style::Cursor { .. } => Paginator::cursors(fetch),
             Style::Link | Style::Next { .. } => Paginator::next_urls(api.url.to_string(), fetch),
-        }
+        };
+        let hint = match &api.style {
+            Style::Page { param, .. } => format!("does the API take the parameter `{param}`?"),
+            Style::Offset {
+                offset_param,
+                limit_param,
+                ..
+            } => format!("does the API take the parameters `{offset_param}` and `{limit_param}`?"),
+            Style::Cursor { param, path } => format!(
+                "does the API take the parameter `{param}`, and is its next cursor at `{path}`?"
+            ),
+            Style::Link | Style::Next { .. } => "does the API's next URL select the next page?".to_owned(),
+        };
+        paginator.repeat_hint(hint)
     }
 
     /// The URL of the page with `key`.
@@ -271,40 +351,18 @@ impl JsonApi {
     }
 
     async fn fetch<T: DeserializeOwned>(&self, key: PageKey) -> Result<Page<T>, FetchError> {
-        let url = self.url_for(&key)?;
-        let same_origin = url.origin() == self.url.origin();
-        let mut request = Request::get(url.as_str());
-        for (name, value, sensitive) in &self.headers {
-            if same_origin || !sensitive {
-                request = request.header(name, value);
-            }
-        }
-        let request = request
-            .body(())
-            .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
-        let mut response = self.client.send_async(request).await.map_err(|error| {
-            use isahc::error::ErrorKind;
-            let transient = matches!(
-                error.kind(),
-                ErrorKind::ConnectionFailed
-                    | ErrorKind::Io
-                    | ErrorKind::Timeout
-                    | ErrorKind::NameResolution
-            );
-            let error = if transient {
-                FetchError::transient(error)
-            } else {
-                FetchError::permanent(error)
-            };
-            error.with_url(url.as_str())
-        })?;
+        let (url, mut response) = self.send(self.url_for(&key)?).await?;
         let status = response.status().as_u16();
         let body = read_body(&mut response, self.max_page_bytes)
             .await
             .map_err(|error| error.with_url(url.as_str()).with_status(status))?;
         if !(200..300).contains(&status) {
             let transient = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
-            let message = format!("HTTP {status}");
+            let message = response
+                .status()
+                .canonical_reason()
+                .unwrap_or("unexpected status")
+                .to_ascii_lowercase();
             let mut error = if transient {
                 FetchError::transient(message)
             } else {
@@ -324,47 +382,210 @@ impl JsonApi {
                 .with_url(url.as_str())
                 .with_snippet(snippet(&body))
         };
-        let document: Value = serde_json::from_slice(&body)
+        let next_at = match &self.style {
+            Style::Cursor { path, .. } | Style::Next { path } => Some(path.as_str()),
+            _ => None,
+        };
+        let read = read_page::<T>(&body, &self.items_at, next_at, &self.prints)
             .map_err(|error| fail(format!("malformed JSON body: {error}")))?;
-        let items = document
-            .pointer(&self.items_at)
-            .and_then(Value::as_array)
-            .ok_or_else(|| fail(format!("no array at {:?} in the body", self.items_at)))?
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                T::deserialize(item)
-                    .map_err(|error| fail(format!("item {index} at {:?}: {error}", self.items_at)))
-            })
-            .collect::<Result<Vec<T>, _>>()?;
-        let next = match &self.style {
-            Style::Cursor { path, .. } => match document.pointer(path) {
-                Some(Value::String(cursor)) if !cursor.is_empty() => Some(cursor.clone()),
-                Some(Value::Number(cursor)) => Some(cursor.to_string()),
-                _ => None,
-            },
-            Style::Next { path } => match document.pointer(path) {
-                Some(Value::String(next)) if !next.is_empty() => {
-                    Some(resolve(&url, next).map_err(fail)?)
+        if !read.found_items {
+            return Err(fail(format!("no array at {:?} in the body", self.items_at)));
+        }
+        let next = self.next_of(&url, &response, read.next).map_err(fail)?;
+        let mut items = Vec::with_capacity(read.entries.len());
+        let mut rejected = Vec::new();
+        for (index, entry) in read.entries.into_iter().enumerate() {
+            match entry {
+                Ok(item) => items.push(item),
+                Err(error) => rejected.push((
+                    index as u64,
+                    FetchError::permanent(format!(
+                        "item {index} at {:?} does not fit the item type: {error}",
+                        self.items_at
+                    ))
+                    .with_status(status)
+                    .with_url(url.as_str()),
+                )),
+            }
+        }
+        let mut page = Page::with_next(items, next).with_fingerprint(read.fingerprint);
+        for (index, error) in rejected {
+            page = page.reject(index, error);
+        }
+        Ok(page)
+    }
+
+    /// Sends a GET for `url`, following redirects (up to [`MAX_REDIRECTS`]) with
+    /// the scheme rules, and credentials only to the first URL's origin. Returns the
+    /// final URL and its response.
+    async fn send(&self, mut url: Url) -> Result<(Url, Response<AsyncBody>), FetchError> {
+        for _ in 0..=MAX_REDIRECTS {
+            let same_origin = url.origin() == self.url.origin();
+            let mut request = Request::get(url.as_str()).redirect_policy(RedirectPolicy::None);
+            for (name, value, sensitive) in &self.headers {
+                if same_origin || !sensitive {
+                    request = request.header(name, value);
                 }
-                _ => None,
+            }
+            if let (true, Some((user, password))) = (same_origin, &self.credentials) {
+                request = request
+                    .authentication(Authentication::basic())
+                    .credentials(Credentials::new(user.as_str(), password.as_str()));
+            }
+            let request = request
+                .body(())
+                .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
+            let response = self.client.send_async(request).await.map_err(|error| {
+                use isahc::error::ErrorKind;
+                let transient = matches!(
+                    error.kind(),
+                    ErrorKind::ConnectionFailed
+                        | ErrorKind::Io
+                        | ErrorKind::Timeout
+                        | ErrorKind::NameResolution
+                );
+                let error = if transient {
+                    FetchError::transient(error)
+                } else {
+                    FetchError::permanent(error)
+                };
+                error.with_url(url.as_str())
+            })?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308));
+            let Some(location) = location else {
+                return Ok((url, response));
+            };
+            let target = location
+                .to_str()
+                .map_err(|_| "a redirect Location that is not ASCII".to_owned())
+                .and_then(|location| self.follow(&url, location))
+                .map_err(|message| {
+                    FetchError::permanent(message)
+                        .with_status(status)
+                        .with_url(url.as_str())
+                })?;
+            url = target;
+        }
+        Err(FetchError::permanent(format!("more than {MAX_REDIRECTS} redirects")).with_url(url.as_str()))
+    }
+
+    /// `next` (a next URL, `Link` target or redirect) resolved against `from`, if
+    /// it may be followed: `http` or `https` only, and never from `https` to
+    /// `http` unless allowed. A `user:password@` in it is dropped.
+    fn follow(&self, from: &Url, next: &str) -> Result<Url, String> {
+        let mut target = from
+            .join(next)
+            .map_err(|error| format!("bad next URL {next:?}: {error}"))?;
+        strip_user_info(&mut target);
+        match (from.scheme(), target.scheme()) {
+            (_, "http" | "https") if !(from.scheme() == "https" && target.scheme() == "http") => {
+                Ok(target)
+            }
+            ("https", "http") if self.allow_https_to_http => Ok(target),
+            ("https", "http") => Err(format!(
+                "the next URL {target} leaves https for http (from {from}); allow it with allow_https_to_http"
+            )),
+            (_, scheme) => Err(format!(
+                "the next URL {target} has scheme {scheme:?}, not http or https (from {from})"
+            )),
+        }
+    }
+
+    /// The next cursor or URL of a page, from its body value or `Link` header. A
+    /// value of the wrong type, or a header that is not ASCII, is an error, never
+    /// taken for "no more pages".
+    fn next_of(
+        &self,
+        url: &Url,
+        response: &Response<AsyncBody>,
+        value: Option<Value>,
+    ) -> Result<Option<String>, String> {
+        let describe = |value: &Value| match value {
+            Value::Bool(_) => "a boolean",
+            Value::Object(_) => "an object",
+            Value::Array(_) => "an array",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Null => "null",
+        };
+        Ok(match &self.style {
+            Style::Cursor { path, .. } => match value {
+                None | Some(Value::Null) => None,
+                Some(Value::String(cursor)) if cursor.is_empty() => None,
+                Some(Value::String(cursor)) => Some(cursor),
+                Some(Value::Number(cursor)) => Some(cursor.to_string()),
+                Some(other) => {
+                    return Err(format!(
+                        "malformed page: the cursor at {path:?} is {}, not a string",
+                        describe(&other)
+                    ));
+                }
+            },
+            Style::Next { path } => match value {
+                None | Some(Value::Null) => None,
+                Some(Value::String(next)) if next.is_empty() => None,
+                Some(Value::String(next)) => Some(self.follow(url, &next)?.into()),
+                Some(other) => {
+                    return Err(format!(
+                        "malformed page: the next URL at {path:?} is {}, not a string",
+                        describe(&other)
+                    ));
+                }
             },
             Style::Link => {
-                let links: Vec<&str> = response
-                    .headers()
-                    .get_all(LINK)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect();
+                let mut links = Vec::new();
+                for value in response.headers().get_all(LINK) {
+                    links.push(value.to_str().map_err(|_| {
+                        "malformed page: a Link header with bytes that are not ASCII".to_owned()
+                    })?);
+                }
                 match next_link(&links.join(", ")) {
-                    Some(next) => Some(resolve(&url, &next).map_err(fail)?),
+                    Some(next) => Some(self.follow(url, &next)?.into()),
                     None => None,
                 }
             }
             Style::Page { .. } | Style::Offset { .. } => None,
-        };
-        Ok(Page::with_next(items, next))
+        })
     }
+}
+
+/// Takes `user:password@` out of a URL.
+fn strip_user_info(url: &mut Url) {
+    // Both fail only for URLs that cannot have user info: nothing to take out.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+}
+
+/// A URL for messages: without user information.
+fn redact(url: &Url) -> String {
+    let mut url = url.clone();
+    strip_user_info(&mut url);
+    url.into()
+}
+
+/// `%XX` escapes decoded (user names and passwords in URLs are percent-encoded).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        if let Some(byte) = decoded {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl fmt::Debug for JsonApi {
@@ -385,19 +606,12 @@ impl fmt::Debug for JsonApi {
     }
 }
 
-/// `next` resolved against the URL of the page that named it.
-fn resolve(base: &Url, next: &str) -> Result<String, String> {
-    base.join(next)
-        .map(String::from)
-        .map_err(|error| format!("bad next URL {next:?}: {error}"))
-}
-
 /// Reads a body, refusing one over `max` bytes.
 async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u8>, FetchError> {
     let mut body = Vec::new();
     response
         .body_mut()
-        .take(max + 1)
+        .take(max.saturating_add(1))
         .read_to_end(&mut body)
         .await
         .map_err(FetchError::transient)?;
@@ -414,6 +628,10 @@ fn retry_after(response: &Response<AsyncBody>) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
+    }
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds: as long as can be (the cap applies).
+        return Some(Duration::MAX);
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(

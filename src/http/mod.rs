@@ -24,6 +24,7 @@
 mod body;
 mod json_api;
 mod link;
+mod page_body;
 
 pub use body::{BodyChunks, BodyError, Progress};
 pub use isahc;

@@ -51,8 +51,14 @@ impl std::error::Error for DatagramError {
     }
 }
 
+/// The largest payload a UDP datagram can carry (its length field is 16 bits):
+/// the ceiling of [`datagrams`]'s `max_size`.
+pub const MAX_UDP_PAYLOAD: usize = 65_535;
+
 /// The datagrams a UDP socket receives, each with its sender, at most `max_size`
-/// bytes each (0 means [`DEFAULT_MAX_DATAGRAM`]).
+/// bytes each (0 means [`DEFAULT_MAX_DATAGRAM`]; a `max_size` over
+/// [`MAX_UDP_PAYLOAD`], 65,535 bytes, the most a UDP datagram can carry, is
+/// lowered to it).
 ///
 /// - A larger datagram is not silently cut: it is reported as
 ///   [`DatagramError::TooLarge`] and dropped, and the stream goes on.
@@ -83,7 +89,7 @@ pub fn datagrams(socket: async_net::UdpSocket, max_size: usize) -> Datagrams {
     let max_size = if max_size == 0 {
         DEFAULT_MAX_DATAGRAM
     } else {
-        max_size
+        max_size.min(MAX_UDP_PAYLOAD)
     };
     Datagrams {
         socket: socket.into(),

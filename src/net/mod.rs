@@ -47,7 +47,7 @@ use crate::chunks::{
     LineDecoder, LineEncoder, Lines,
 };
 
-pub use datagrams::{DEFAULT_MAX_DATAGRAM, DatagramError, Datagrams, datagrams};
+pub use datagrams::{DEFAULT_MAX_DATAGRAM, DatagramError, Datagrams, MAX_UDP_PAYLOAD, datagrams};
 pub use merge::{Merge, PeerEvent};
 
 /// Splits a stream socket into a stream of frames cut by `decoder` and a writer of

@@ -88,15 +88,24 @@ impl FetchError {
     }
 }
 
+/// Prints the reason it was made with, then the start of the body when known.
+/// The reason's own cause, if any, is its [`source`](std::error::Error::source):
+/// each message is printed once by error reporters.
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.source.fmt(f)
+        self.source.fmt(f)?;
+        if let Some(snippet) = &self.snippet {
+            write!(f, " (body: {snippet:?})")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for FetchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
+        // The reason is this error's own message (printed above), so its cause
+        // comes next: never the reason twice.
+        self.source.source()
     }
 }
 
@@ -107,12 +116,34 @@ pub enum PageErrorKind {
     /// The fetch failed for good (permanently, or after the last retry).
     Fetch(FetchError),
     /// A page named as its next a cursor or URL already fetched in this run, however
-    /// long ago: the API loops.
+    /// long ago (compared normalized: a URL's fragment, the order of its query
+    /// parameters and the case of its percent-encoding do not count): the API
+    /// loops.
     Loop {
         /// The repeated cursor or URL.
         next: String,
-        /// The page (1-based, in this run) already fetched with it.
+        /// The page (1-based, in this run) already fetched with it; `None` when a
+        /// run before this one (the run this one resumed) fetched it.
+        page: Option<u64>,
+    },
+    /// A page whose entries are the same as the page before it: the API ignores
+    /// what selects the page (often a page parameter under another name), and
+    /// would be paged forever.
+    RepeatedPage {
+        /// The page (1-based, in this run) this one repeats.
         page: u64,
+        /// What to check, such as the name of the page parameter.
+        hint: Option<String>,
+    },
+    /// The next page number or offset would not fit in a `u64`.
+    KeyOverflow,
+    /// One entry of the page could not become an item; the run goes on with the
+    /// next entry.
+    Item {
+        /// The entry's 1-based index in its page.
+        index: u64,
+        /// Why.
+        error: FetchError,
     },
 }
 
@@ -181,27 +212,33 @@ impl PageError {
 
     /// The HTTP status of the last attempt, when there was one.
     pub fn status(&self) -> Option<u16> {
+        self.fetch_error().and_then(|error| error.status)
+    }
+
+    /// True when the run goes on after this error (a rejected entry); false when
+    /// it is the stream's last item.
+    pub fn is_item_error(&self) -> bool {
+        matches!(self.inner.kind, PageErrorKind::Item { .. })
+    }
+
+    fn fetch_error(&self) -> Option<&FetchError> {
         match &self.inner.kind {
-            PageErrorKind::Fetch(error) => error.status,
-            PageErrorKind::Loop { .. } => None,
+            PageErrorKind::Fetch(error) | PageErrorKind::Item { error, .. } => Some(error),
+            _ => None,
         }
     }
 
     /// The URL of the last attempt, when known.
     pub fn url(&self) -> Option<&str> {
-        match (&self.inner.kind, &self.inner.key) {
-            (PageErrorKind::Fetch(FetchError { url: Some(url), .. }), _)
-            | (_, PageKey::Url(url)) => Some(url),
+        match (self.fetch_error(), &self.inner.key) {
+            (Some(FetchError { url: Some(url), .. }), _) | (_, PageKey::Url(url)) => Some(url),
             _ => None,
         }
     }
 
     /// The start of the last response's body, when there was one.
     pub fn snippet(&self) -> Option<&str> {
-        match &self.inner.kind {
-            PageErrorKind::Fetch(error) => error.snippet.as_deref(),
-            PageErrorKind::Loop { .. } => None,
-        }
+        self.fetch_error().and_then(|error| error.snippet.as_deref())
     }
 
     /// Where to resume: the first item not delivered.
@@ -210,11 +247,15 @@ impl PageError {
     }
 }
 
+/// Prints which page failed, where and how (`page 3 (page 3) at URL: HTTP 503
+/// after 6 attempts`); the fetch error that caused it is its
+/// [`source`](std::error::Error::source), never repeated in this message.
 impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let number = self.inner.number;
         match &self.inner.key {
-            PageKey::Url(_) => write!(f, "page {}", self.inner.number)?,
-            key => write!(f, "page {} ({key})", self.inner.number)?,
+            PageKey::Url(_) => write!(f, "page {number}")?,
+            key => write!(f, "page {number} ({key})")?,
         }
         if let Some(url) = self.url() {
             write!(f, " at {url}")?;
@@ -225,14 +266,34 @@ impl fmt::Display for PageError {
                     write!(f, ": HTTP {status}")?;
                 }
                 let plural = if self.inner.attempts == 1 { "" } else { "s" };
-                write!(f, " after {} attempt{plural}: {error}", self.inner.attempts)?;
-                if let Some(snippet) = &error.snippet {
-                    write!(f, " (body: {snippet:?})")?;
-                }
-                Ok(())
+                write!(f, " after {} attempt{plural}", self.inner.attempts)
             }
-            PageErrorKind::Loop { next, page } => {
-                write!(f, ": the API loops: its next, {next:?}, is page {page}'s")
+            PageErrorKind::Item { index, .. } => {
+                write!(f, ": entry {index} is not a valid item")
+            }
+            PageErrorKind::Loop {
+                next,
+                page: Some(page),
+            } => write!(
+                f,
+                ": the API loops: its next, {next:?}, is page {page}'s, already fetched"
+            ),
+            PageErrorKind::Loop { next, page: None } => write!(
+                f,
+                ": the API loops: its next, {next:?}, was fetched by the run this one resumed"
+            ),
+            PageErrorKind::RepeatedPage { page, hint } => {
+                write!(
+                    f,
+                    ": the API loops: page {number} has the same entries as page {page}"
+                )?;
+                match hint {
+                    Some(hint) => write!(f, "; {hint}"),
+                    None => Ok(()),
+                }
+            }
+            PageErrorKind::KeyOverflow => {
+                f.write_str(": the next page number or offset does not fit in 64 bits")
             }
         }
     }
@@ -240,9 +301,6 @@ impl fmt::Display for PageError {
 
 impl std::error::Error for PageError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.inner.kind {
-            PageErrorKind::Fetch(error) => Some(error),
-            PageErrorKind::Loop { .. } => None,
-        }
+        self.fetch_error().map(|error| error as _)
     }
 }

@@ -62,6 +62,7 @@
 //! ```
 
 mod error;
+pub(crate) mod fingerprint;
 mod page;
 mod paginator;
 mod rate;

@@ -1,6 +1,9 @@
 //! Pages, their keys, and positions to resume from.
 
+use std::collections::VecDeque;
 use std::fmt;
+
+use super::FetchError;
 
 /// Which page to fetch: what a fetch function is asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -32,6 +35,10 @@ impl fmt::Display for PageKey {
 /// What a fetch function returns: one page's items and, for cursor and URL
 /// styles, what comes next.
 ///
+/// A page may also hold *rejected* entries ([`Page::reject`]): entries that could
+/// not become a `T` (say, a record of the wrong shape). Each is delivered in its
+/// place as an error item by [`Items`](super::Items), and the run goes on.
+///
 /// ```
 /// use aiter::paginate::Page;
 ///
@@ -39,33 +46,162 @@ impl fmt::Display for PageKey {
 /// let chained = Page::with_next(vec![4], Some("cursor-2".to_owned()));
 /// assert_eq!((numbered.items.len(), chained.next.as_deref()), (3, Some("cursor-2")));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Page<T> {
     /// The page's items, in order.
     pub items: Vec<T>,
     /// The next cursor or URL (cursor and URL styles); `None` on the last page.
     /// Numbered styles ignore it.
     pub next: Option<String>,
+    /// Entries that failed, with their index among all the page's entries.
+    rejected: VecDeque<(u64, FetchError)>,
+    fingerprint: Option<u128>,
 }
 
 impl<T> Page<T> {
     /// A page of `items` with no next cursor or URL.
+    ///
+    /// ```
+    /// let page = aiter::paginate::Page::new(vec!["a", "b"]);
+    /// assert_eq!(page.items, ["a", "b"]);
+    /// assert_eq!(page.next, None);
+    /// ```
     pub fn new(items: Vec<T>) -> Self {
-        Self { items, next: None }
+        Self::with_next(items, None)
     }
 
     /// A page of `items` followed by `next`.
+    ///
+    /// ```
+    /// let page = aiter::paginate::Page::with_next(vec![1], Some("c2".to_owned()));
+    /// assert_eq!(page.next.as_deref(), Some("c2"));
+    /// ```
     pub fn with_next(items: Vec<T>, next: Option<String>) -> Self {
-        Self { items, next }
+        Self {
+            items,
+            next,
+            rejected: VecDeque::new(),
+            fingerprint: None,
+        }
+    }
+
+    /// Records that the entry at `index` among the page's entries (items and
+    /// rejected ones together, 0-based) failed with `error`. Call it in index
+    /// order; the entries that did not fail are [`Page::items`], in order.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{FetchError, Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let items = Paginator::cursors(|_| async {
+    ///     // Entries: 1, a broken one, 3.
+    ///     Ok(Page::new(vec![1, 3]).reject(1, FetchError::permanent("not a number")))
+    /// })
+    /// .items();
+    /// let got: Vec<Result<u32, String>> =
+    ///     items.map(|item| item.map(|item| item.item).map_err(|e| e.to_string())).collect().await;
+    /// assert_eq!(got[0], Ok(1));
+    /// assert!(got[1].as_ref().unwrap_err().contains("entry 2"));
+    /// assert_eq!(got[2], Ok(3));
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn reject(mut self, index: u64, error: FetchError) -> Self {
+        self.rejected.push_back((index, error));
+        self
+    }
+
+    /// Sets a summary of the page's entries, for loop detection: two non-empty
+    /// pages in a row with the same fingerprint are a
+    /// [`PageErrorKind::RepeatedPage`](super::PageErrorKind::RepeatedPage) error.
+    /// [`JsonApi`](../http/struct.JsonApi.html) sets it from the items' bytes;
+    /// [`Paginator::detect_repeats`](super::Paginator::detect_repeats) from their
+    /// `Hash`.
+    ///
+    /// ```
+    /// let page = aiter::paginate::Page::new(vec![1, 2]).with_fingerprint(0x1234);
+    /// assert_eq!(page.fingerprint(), Some(0x1234));
+    /// ```
+    #[must_use]
+    pub fn with_fingerprint(mut self, fingerprint: u128) -> Self {
+        self.fingerprint = Some(fingerprint);
+        self
+    }
+
+    /// The fingerprint set with [`Page::with_fingerprint`].
+    pub fn fingerprint(&self) -> Option<u128> {
+        self.fingerprint
+    }
+
+    /// The rejected entries: each one's index among the page's entries, and why.
+    ///
+    /// ```
+    /// use aiter::paginate::{FetchError, Page};
+    /// let page = Page::new(vec![1]).reject(0, FetchError::permanent("bad"));
+    /// assert_eq!(page.rejected().map(|(index, _)| index).collect::<Vec<_>>(), [0]);
+    /// ```
+    pub fn rejected(&self) -> impl Iterator<Item = (u64, &FetchError)> {
+        self.rejected.iter().map(|(index, error)| (*index, error))
+    }
+
+    /// Every entry: the items and the rejected ones.
+    ///
+    /// ```
+    /// use aiter::paginate::{FetchError, Page};
+    /// let page = Page::new(vec![1, 2]).reject(1, FetchError::permanent("bad"));
+    /// assert_eq!(page.entries(), 3);
+    /// ```
+    pub fn entries(&self) -> u64 {
+        (self.items.len() + self.rejected.len()) as u64
+    }
+
+    /// True when the page has no entry at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.rejected.is_empty()
+    }
+
+    /// Leaves out the first `skip` entries (delivered by an earlier run); returns
+    /// how many were left out (fewer when the page is shorter).
+    pub(crate) fn skip_entries(&mut self, skip: u64) -> u64 {
+        let mut items = 0usize;
+        let mut index = 0u64;
+        while index < skip {
+            if self.rejected.front().is_some_and(|(at, _)| *at == index) {
+                self.rejected.pop_front();
+            } else if items < self.items.len() {
+                items += 1;
+            } else {
+                break;
+            }
+            index += 1;
+        }
+        self.items.drain(..items);
+        index
+    }
+
+    /// Splits the page into its items and rejected entries.
+    pub(crate) fn into_parts(self) -> (Vec<T>, VecDeque<(u64, FetchError)>) {
+        (self.items, self.rejected)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Page<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+            && self.next == other.next
+            && self.fingerprint == other.fingerprint
+            && self.rejected.len() == other.rejected.len()
     }
 }
 
 /// A page as the [`Pages`](super::Pages) stream delivers it: the page, where it came
 /// from, and what it took.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Fetched<T> {
-    /// The page.
+    /// The page. On the first page of a resumed run, the entries delivered before
+    /// are left out (see [`Fetched::skipped`]).
     pub page: Page<T>,
     /// The key it was fetched with.
     pub key: PageKey,
@@ -73,21 +209,25 @@ pub struct Fetched<T> {
     pub number: u64,
     /// Attempts it took (1 without retries).
     pub attempts: u32,
+    /// Entries left out at the start of the page: a resumed run's skip.
+    pub skipped: u64,
     /// Where to resume to get the items after this page.
     pub next_position: Position,
 }
 
 /// Where to resume: the page holding the next item not yet delivered, and how many
-/// of that page's items were delivered already.
+/// of that page's entries were delivered already.
 ///
 /// Positions serialize with serde (feature `json`) to JSON such as
 /// `{"page":3,"skip":5}`, `{"cursor":"abc","skip":0}` or `{"url":"https://...","skip":2}`;
-/// [`Position::parse`] and `Display` use that form.
+/// [`Position::parse`] and `Display` use that form. The position of a loop error
+/// also names the key the loop went back to (`"loops_to"`), so that a run resumed
+/// from it reports the loop again instead of going round it.
 ///
 /// ```
 /// use aiter::paginate::{PageKey, Position};
 ///
-/// let position = Position { key: PageKey::Page(3), skip: 5 };
+/// let position = Position::new(PageKey::Page(3), 5);
 /// # #[cfg(feature = "json")] {
 /// assert_eq!(position.to_string(), r#"{"page":3,"skip":5}"#);
 /// assert_eq!(Position::parse(r#"{"page":3,"skip":5}"#).unwrap(), position);
@@ -95,20 +235,50 @@ pub struct Fetched<T> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Position {
     /// The page to fetch first.
     #[cfg_attr(feature = "json", serde(flatten))]
     pub key: PageKey,
-    /// How many of its items to skip (they were delivered before).
+    /// How many of its entries to skip (they were delivered before).
     pub skip: u64,
+    /// On a loop error's position: the cursor or URL the loop went back to. A
+    /// run resumed from here treats it as seen.
+    #[cfg_attr(
+        feature = "json",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub loops_to: Option<String>,
 }
 
 impl Position {
+    /// The position of entry `skip` (0-based) of the page with `key`.
+    ///
+    /// ```
+    /// use aiter::paginate::{PageKey, Position};
+    /// let start = Position::new(PageKey::Cursor(Some("abc".into())), 0);
+    /// assert_eq!(start.skip, 0);
+    /// ```
+    pub fn new(key: PageKey, skip: u64) -> Self {
+        Self {
+            key,
+            skip,
+            loops_to: None,
+        }
+    }
+
     /// Reads a position printed by `Display` (feature `json`).
     ///
     /// # Errors
     ///
     /// When `text` is not such a position.
+    ///
+    /// ```
+    /// use aiter::paginate::{PageKey, Position};
+    /// let position = Position::parse(r#"{"cursor":"c2","skip":1}"#).unwrap();
+    /// assert_eq!(position, Position::new(PageKey::Cursor(Some("c2".into())), 1));
+    /// assert!(Position::parse(r#"{"page":-1,"skip":0}"#).is_err());
+    /// ```
     #[cfg(feature = "json")]
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)

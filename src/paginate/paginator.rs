@@ -1,6 +1,7 @@
 //! [`Paginator`]: the settings, and the engine that fetches pages in a window.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::fingerprint::Fingerprinter;
 use super::{
     FetchError, Fetched, Page, PageError, PageErrorKind, PageKey, Position, RateBudget, RetryPolicy,
 };
@@ -39,6 +41,9 @@ pub struct Paginator<T> {
     max_pages: Option<u64>,
     max_items: Option<u64>,
     short_page: Option<usize>,
+    loops_to: Option<String>,
+    fingerprint_items: Option<fn(&Fingerprinter, &[T]) -> u128>,
+    repeat_hint: Option<String>,
 }
 
 impl<T: Send + 'static> Paginator<T> {
@@ -59,6 +64,9 @@ impl<T: Send + 'static> Paginator<T> {
             max_pages: None,
             max_items: None,
             short_page: None,
+            loops_to: None,
+            fingerprint_items: None,
+            repeat_hint: None,
         }
     }
 
@@ -237,10 +245,57 @@ impl<T> Paginator<T> {
     }
 
     /// Starts from a position a previous run gave (an error's, or the one after
-    /// `max_items`): its page is fetched and the items delivered before skipped.
+    /// `max_items`): its page is fetched and the entries delivered before are left
+    /// out, by [`Paginator::items`] and [`Paginator::pages`] alike. A loop error's
+    /// position also names where the loop went back to: the resumed run counts it
+    /// as seen, so it reports the loop again rather than going round it.
     pub fn resume(mut self, position: Position) -> Self {
         self.start = position.key;
         self.skip = position.skip;
+        self.loops_to = position.loops_to;
+        self
+    }
+
+    /// Takes two non-empty pages in a row with equal items (by their `Hash`) for
+    /// a loop: [`PageErrorKind::RepeatedPage`]. An API that ignores the page
+    /// parameter (sent under a name it does not know) returns the same page for
+    /// every number and would be paged forever. A fetch function may instead set
+    /// [`Page::with_fingerprint`] itself; [`JsonApi`](../http/struct.JsonApi.html)
+    /// always does, from the items' bytes.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // An API that ignores the page number: the same page every time.
+    /// let mut items = Paginator::page_numbers(1, 1, |_| async { Ok(Page::new(vec![1, 2])) })
+    ///     .detect_repeats()
+    ///     .items();
+    /// assert_eq!(items.next().await.unwrap().unwrap().item, 1);
+    /// assert_eq!(items.next().await.unwrap().unwrap().item, 2);
+    /// let error = items.next().await.unwrap().unwrap_err();
+    /// assert!(error.to_string().contains("same entries as page 1"), "{error}");
+    /// assert!(items.next().await.is_none());
+    /// # });
+    /// ```
+    pub fn detect_repeats(mut self) -> Self
+    where
+        T: Hash,
+    {
+        self.fingerprint_items = Some(|prints, items| {
+            let hashed: Vec<[u8; 16]> = items
+                .iter()
+                .map(|item| prints.of_item(item).to_le_bytes())
+                .collect();
+            prints.of_parts(hashed.iter().map(<[u8; 16]>::as_slice))
+        });
+        self
+    }
+
+    /// What a repeated page's error tells the user to check.
+    pub(crate) fn repeat_hint(mut self, hint: String) -> Self {
+        self.repeat_hint = Some(hint);
         self
     }
 
@@ -297,8 +352,12 @@ pub(crate) struct Engine<T> {
     /// No page after the last one started (an empty or short page was seen, or
     /// there is no next cursor, or `max_pages`).
     exhausted: bool,
-    /// Cursors and URLs seen, with the number of the page fetched with each.
-    seen: HashMap<String, u64>,
+    /// Fingerprints of the cursors and URLs seen, with the number of the page
+    /// fetched with each (`None`: seen by the run this one resumed).
+    seen: HashMap<u128, Option<u64>>,
+    prints: Fingerprinter,
+    /// The fingerprint and number of the last page delivered, if it had entries.
+    last_page: Option<(u128, u64)>,
     /// Items to skip on the first page delivered (resuming).
     pub(crate) skip: u64,
     /// An error found while delivering the last page (its next loops), reported
@@ -308,14 +367,21 @@ pub(crate) struct Engine<T> {
 
 impl<T> Engine<T> {
     fn new(settings: Paginator<T>) -> Self {
+        let prints = Fingerprinter::new();
         let mut seen = HashMap::new();
+        let is_url = matches!(settings.start, PageKey::Url(_));
         match &settings.start {
             PageKey::Cursor(Some(next)) | PageKey::Url(next) => {
-                seen.insert(next.clone(), 1);
+                seen.insert(prints.of_key(next, is_url), Some(1));
             }
             _ => {}
         }
+        if let Some(loops_to) = &settings.loops_to {
+            seen.insert(prints.of_key(loops_to, is_url), None);
+        }
         Self {
+            prints,
+            last_page: None,
             next_key: Some(settings.start.clone()),
             skip: settings.skip,
             settings,
@@ -332,13 +398,20 @@ impl<T> Engine<T> {
         self.settings.max_items
     }
 
-    /// The key that follows `key` in a numbered style.
+    /// The key that follows `key` in a numbered style; `None` for linked styles,
+    /// and when the next number would not fit in a `u64`.
     fn after(&self, key: &PageKey) -> Option<PageKey> {
         match (self.settings.chain, key) {
-            (Chain::Numbered { step }, PageKey::Page(n)) => Some(PageKey::Page(n + step)),
-            (Chain::Numbered { step }, PageKey::Offset(n)) => Some(PageKey::Offset(n + step)),
+            (Chain::Numbered { step }, PageKey::Page(n)) => n.checked_add(step).map(PageKey::Page),
+            (Chain::Numbered { step }, PageKey::Offset(n)) => {
+                n.checked_add(step).map(PageKey::Offset)
+            }
             _ => None,
         }
+    }
+
+    fn is_url_chain(&self) -> bool {
+        matches!(self.settings.start, PageKey::Url(_))
     }
 
     /// The position of the first item after the pages delivered so far, or `None`
@@ -347,10 +420,7 @@ impl<T> Engine<T> {
         // Before the first page is delivered, a resumed run still owes its skip.
         let skip = if self.delivered == 0 { self.skip } else { 0 };
         if let Some(front) = self.window.front() {
-            return Some(Position {
-                key: front.key.clone(),
-                skip,
-            });
+            return Some(Position::new(front.key.clone(), skip));
         }
         self.next_key
             .clone()
@@ -361,7 +431,7 @@ impl<T> Engine<T> {
                         .max_pages
                         .is_some_and(|max| self.delivered >= max)
             })
-            .map(|key| Position { key, skip })
+            .map(|key| Position::new(key, skip))
     }
 
     fn start_fetches(&mut self)
@@ -482,11 +552,12 @@ impl<T> Engine<T> {
         match &page.next {
             None => self.exhausted = true,
             Some(next) => {
-                if self.seen.contains_key(next) {
+                let print = self.prints.of_key(next, self.is_url_chain());
+                if self.seen.contains_key(&print) {
                     // Reported when this page is delivered.
                     self.exhausted = true;
                 } else {
-                    self.seen.insert(next.clone(), entry.number + 1);
+                    self.seen.insert(print, Some(entry.number + 1));
                     self.next_key = Some(linked_key(&entry.key, next));
                 }
             }
@@ -500,33 +571,53 @@ impl<T> Engine<T> {
         result: Result<Page<T>, FetchError>,
         attempts: u32,
     ) -> Result<Fetched<T>, PageError> {
-        let page = match result {
+        let mut page = match result {
             Ok(page) => page,
             Err(error) => {
                 return Err(self.fail(key, number, attempts, PageErrorKind::Fetch(error)));
             }
         };
+        let entries = page.entries();
+        // Where to go on from after this page's last entry, when it is not the end.
+        let past_page = Position::new(key.clone(), entries);
+        if let Some(earlier) = self.repeats_last_page(&page, number) {
+            // Its entries are the last page's again: none is delivered.
+            let kind = PageErrorKind::RepeatedPage {
+                page: earlier,
+                hint: self.settings.repeat_hint.clone(),
+            };
+            let mut error = self.fail(key, number, attempts, kind);
+            error.set_position(past_page);
+            return Err(error);
+        }
         let looping = match (self.settings.chain, &page.next) {
             (Chain::Linked, Some(next)) => self
                 .seen
-                .get(next)
-                .filter(|&&page| page != number + 1)
+                .get(&self.prints.of_key(next, self.is_url_chain()))
+                .filter(|&&page| page != Some(number + 1))
                 .map(|&earlier| (next.clone(), earlier)),
             _ => None,
         };
+        let overflows = matches!(self.settings.chain, Chain::Numbered { .. })
+            && !self.is_last_numbered(&page)
+            && self.after(&key).is_none();
         self.delivered += 1;
         if let Some((next, earlier)) = looping {
             // This page is fine and is delivered; what it points to is not. The error
-            // comes next, positioned after this page's items.
+            // comes next, positioned after this page's entries, and names the key the
+            // loop went back to so a resumed run does not go round it again.
             let kind = PageErrorKind::Loop {
-                next,
+                next: next.clone(),
                 page: earlier,
             };
             let mut error = self.fail(key.clone(), number, attempts, kind);
-            error.set_position(Position {
-                key: key.clone(),
-                skip: page.items.len() as u64,
-            });
+            let mut position = past_page.clone();
+            position.loops_to = Some(next);
+            error.set_position(position);
+            self.pending = Some(error);
+        } else if overflows {
+            let mut error = self.fail(key.clone(), number, attempts, PageErrorKind::KeyOverflow);
+            error.set_position(past_page.clone());
             self.pending = Some(error);
         }
         let next_position = match (self.settings.chain, &page.next) {
@@ -534,30 +625,48 @@ impl<T> Engine<T> {
             (Chain::Linked, Some(next)) => Some(linked_key(&key, next)),
             (Chain::Linked, None) => None,
         };
-        let next_position = next_position.map_or_else(
-            || Position {
-                key: key.clone(),
-                skip: page.items.len() as u64,
-            },
-            |key| Position { key, skip: 0 },
-        );
+        let next_position = next_position.map_or(past_page, |key| Position::new(key, 0));
+        // A resumed run leaves out what the run before it delivered.
+        let skipped = if self.skip > 0 {
+            page.skip_entries(std::mem::take(&mut self.skip))
+        } else {
+            0
+        };
         Ok(Fetched {
             page,
             key,
             number,
             attempts,
+            skipped,
             next_position,
         })
     }
 
+    /// The number of the page `page` repeats, if its entries are the same as the
+    /// last page's; remembers `page` as the last one otherwise.
+    fn repeats_last_page(&mut self, page: &Page<T>, number: u64) -> Option<u64> {
+        if page.is_empty() {
+            return None;
+        }
+        let print = page.fingerprint().or_else(|| {
+            self.settings
+                .fingerprint_items
+                .map(|fingerprint| fingerprint(&self.prints, &page.items))
+        })?;
+        match self.last_page {
+            Some((last, earlier)) if last == print => Some(earlier),
+            _ => {
+                self.last_page = Some((print, number));
+                None
+            }
+        }
+    }
+
     /// True for the last page of a numbered style: empty, or short when asked.
     fn is_last_numbered(&self, page: &Page<T>) -> bool {
+        let entries = usize::try_from(page.entries()).unwrap_or(usize::MAX);
         matches!(self.settings.chain, Chain::Numbered { .. })
-            && (page.items.is_empty()
-                || self
-                    .settings
-                    .short_page
-                    .is_some_and(|limit| page.items.len() < limit))
+            && (entries == 0 || self.settings.short_page.is_some_and(|limit| entries < limit))
     }
 
     fn fail(&mut self, key: PageKey, number: u64, attempts: u32, kind: PageErrorKind) -> PageError {
@@ -565,10 +674,11 @@ impl<T> Engine<T> {
         self.window.clear();
         self.next_key = None;
         let skip = if self.delivered == 0 { self.skip } else { 0 };
-        let position = Position {
-            key: key.clone(),
-            skip,
-        };
+        let mut position = Position::new(key.clone(), skip);
+        // A failed page of a resumed run keeps the guard it was resumed with.
+        if self.delivered == 0 {
+            position.loops_to.clone_from(&self.settings.loops_to);
+        }
         PageError::new(kind, key, number, attempts, position)
     }
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct RateBudget {
     interval: Duration,
-    next: Arc<Mutex<Option<Instant>>>,
+    next: Arc<Mutex<Option<Option<Instant>>>>,
 }
 
 impl RateBudget {
@@ -33,7 +33,9 @@ impl RateBudget {
     pub fn per_second(requests: f64) -> Self {
         let requests = if requests > 0.0 { requests } else { 1.0 };
         Self {
-            interval: Duration::from_secs_f64(1.0 / requests),
+            // A rate so small that its interval overflows a `Duration` waits as
+            // long as one can: never a panic.
+            interval: Duration::try_from_secs_f64(1.0 / requests).unwrap_or(Duration::MAX),
             next: Arc::new(Mutex::new(None)),
         }
     }
@@ -51,12 +53,19 @@ impl RateBudget {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
-            let slot = next.map_or(now, |next| next.max(now));
-            *next = Some(slot + self.interval);
+            let slot = next.map_or(Some(now), |next| next.map(|next| next.max(now)));
+            // `None`: so far away that an `Instant` cannot hold it, so never.
+            *next = Some(slot.and_then(|slot| slot.checked_add(self.interval)));
             slot
         };
-        if slot > Instant::now() {
-            async_io::Timer::at(slot).await;
+        match slot {
+            Some(slot) if slot > Instant::now() => {
+                async_io::Timer::at(slot).await;
+            }
+            Some(_) => {}
+            None => {
+                async_io::Timer::never().await;
+            }
         }
     }
 }

@@ -85,7 +85,7 @@ impl RetryPolicy {
         let exponent = attempt.saturating_sub(1).min(20);
         let full = self.base.saturating_mul(1 << exponent).min(self.max_delay);
         // Jitter: between half and all of the backoff, so clients spread out.
-        let backoff = full / 2 + full.mul_f64(fastrand::f64() / 2.0);
+        let backoff = (full / 2).saturating_add(full.mul_f64(fastrand::f64() / 2.0));
         match retry_after {
             Some(asked) => asked.min(self.max_retry_after).max(backoff),
             None => backoff,

@@ -8,7 +8,9 @@ use futures_core::Stream;
 use futures_core::stream::FusedStream;
 
 use super::paginator::Engine;
-use super::{Fetched, PageError, PageKey, Position};
+use std::collections::VecDeque;
+
+use super::{FetchError, Fetched, PageError, PageErrorKind, PageKey, Position};
 
 /// The pages of a [`Paginator`](super::Paginator), in order: made by
 /// [`Paginator::pages`](super::Paginator::pages).
@@ -23,6 +25,8 @@ use super::{Fetched, PageError, PageKey, Position};
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<T> {
     engine: Engine<T>,
+    /// The position of the error that ended the stream.
+    failed_at: Option<Position>,
     done: bool,
 }
 
@@ -30,6 +34,7 @@ impl<T> Pages<T> {
     pub(crate) fn new(engine: Engine<T>) -> Self {
         Self {
             engine,
+            failed_at: None,
             done: false,
         }
     }
@@ -37,6 +42,9 @@ impl<T> Pages<T> {
     /// Where to go on from: the first page not delivered, or `None` once the
     /// source is finished.
     pub fn position(&self) -> Option<Position> {
+        if let Some(position) = &self.failed_at {
+            return Some(position.clone());
+        }
         self.engine.position()
     }
 }
@@ -53,8 +61,13 @@ impl<T: Send + 'static> Stream for Pages<T> {
             return Poll::Ready(None);
         }
         let page = ready!(self.engine.poll_page(cx));
-        if matches!(page, None | Some(Err(_))) {
-            self.done = true;
+        match &page {
+            None => self.done = true,
+            Some(Err(error)) => {
+                self.failed_at = Some(error.position().clone());
+                self.done = true;
+            }
+            Some(Ok(_)) => {}
         }
         Poll::Ready(page)
     }
@@ -90,8 +103,14 @@ pub struct Positioned<T> {
 ///
 /// Ends after the last item, after `max_items` or `max_pages` (then
 /// [`Items::position`] says where to go on), or after a [`PageError`] (every item
-/// before the failing page delivered first; its [`PageError::position`] says where
-/// to go on).
+/// before the failing page delivered first; its [`PageError::position`], and
+/// [`Items::position`] from then on, say where to go on).
+///
+/// An entry of a page that could not become an item ([`Page::reject`]) is an
+/// error item in its place ([`PageErrorKind::Item`]: its page, index and
+/// position), and the stream goes on with the next entry.
+///
+/// [`Page::reject`]: super::Page::reject
 ///
 /// # Cancellation safety
 ///
@@ -100,11 +119,18 @@ pub struct Positioned<T> {
 pub struct Items<T> {
     engine: Engine<T>,
     page: std::vec::IntoIter<T>,
+    rejected: VecDeque<(u64, FetchError)>,
     key: Option<PageKey>,
-    /// Index in the current page of the next item.
+    number: u64,
+    attempts: u32,
+    /// Index in the current page of the next entry.
     index: u64,
-    /// Where to go after the current page's last item.
+    /// Entries in the current page.
+    entries: u64,
+    /// Where to go after the current page's last entry.
     after_page: Option<Position>,
+    /// The position of the error that ended the stream.
+    failed_at: Option<Position>,
     delivered: u64,
     done: bool,
 }
@@ -114,22 +140,43 @@ impl<T> Items<T> {
         Self {
             engine,
             page: Vec::new().into_iter(),
+            rejected: VecDeque::new(),
             key: None,
+            number: 0,
+            attempts: 0,
             index: 0,
+            entries: 0,
             after_page: None,
+            failed_at: None,
             delivered: 0,
             done: false,
         }
     }
 
-    /// Where to go on from: the first item not delivered, or `None` once the source
-    /// is finished. After `max_items` this is what `fetch_all` prints as `next:`.
+    /// Where to go on from: the first item not delivered, or `None` once the
+    /// source is finished. After a [`PageError`], the error's position.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator, Position};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut items = Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 2 { vec![n; 3] } else { vec![] }))
+    /// })
+    /// .max_items(4)
+    /// .items();
+    /// while items.next().await.is_some() {}
+    /// assert_eq!(items.position(), Some(Position::new(PageKey::Page(2), 1)));
+    /// # });
+    /// ```
     pub fn position(&self) -> Option<Position> {
+        if let Some(position) = &self.failed_at {
+            return Some(position.clone());
+        }
         match &self.key {
-            Some(key) if self.page.len() > 0 => Some(Position {
-                key: key.clone(),
-                skip: self.index,
-            }),
+            Some(key) if self.index < self.entries => Some(Position::new(key.clone(), self.index)),
             _ => self.engine.position().or_else(|| {
                 // Between pages: the rest of the source starts after the last page.
                 self.after_page
@@ -139,12 +186,12 @@ impl<T> Items<T> {
         }
     }
 
-    /// Items delivered so far.
+    /// Items delivered so far (error items not counted).
     pub fn delivered(&self) -> u64 {
         self.delivered
     }
 
-    /// Pages fetched and handed over so far (empty ones included).
+    /// Pages fetched and handed over so far.
     pub fn pages_fetched(&self) -> u64 {
         self.engine.delivered
     }
@@ -153,6 +200,52 @@ impl<T> Items<T> {
         self.engine
             .max_items()
             .is_some_and(|max| self.delivered >= max)
+    }
+
+    /// The position after the entry just taken (the one at `self.index - 1`).
+    fn after_entry(&self, key: &PageKey) -> Position {
+        if self.index >= self.entries {
+            if let Some(after) = &self.after_page {
+                return after.clone();
+            }
+        }
+        Position::new(key.clone(), self.index)
+    }
+
+    /// The next entry of the current page: an item, or a rejected one as an error.
+    fn next_entry(&mut self) -> Option<Result<Positioned<T>, PageError>> {
+        if self.index >= self.entries {
+            return None;
+        }
+        let key = self.key.clone().expect("a page is being read");
+        let rejected = self
+            .rejected
+            .front()
+            .is_some_and(|(at, _)| *at == self.index);
+        self.index += 1;
+        if rejected {
+            let (_, error) = self.rejected.pop_front().expect("checked above");
+            let kind = PageErrorKind::Item {
+                index: self.index,
+                error,
+            };
+            let position = self.after_entry(&key);
+            return Some(Err(PageError::new(
+                kind,
+                key,
+                self.number,
+                self.attempts,
+                position,
+            )));
+        }
+        let Some(item) = self.page.next() else {
+            // Fewer items than entries claimed: nothing more on this page.
+            self.index = self.entries;
+            return None;
+        };
+        self.delivered += 1;
+        let after = self.after_entry(&key);
+        Some(Ok(Positioned { item, after }))
     }
 }
 
@@ -169,22 +262,8 @@ impl<T: Send + 'static> Stream for Items<T> {
                 this.done = true;
                 return Poll::Ready(None);
             }
-            if let Some(item) = this.page.next() {
-                this.index += 1;
-                this.delivered += 1;
-                let key = this.key.clone().expect("a page is being read");
-                let after = if this.page.len() == 0 {
-                    this.after_page.clone().unwrap_or(Position {
-                        key,
-                        skip: this.index,
-                    })
-                } else {
-                    Position {
-                        key,
-                        skip: this.index,
-                    }
-                };
-                return Poll::Ready(Some(Ok(Positioned { item, after })));
+            if let Some(entry) = this.next_entry() {
+                return Poll::Ready(Some(entry));
             }
             match ready!(this.engine.poll_page(cx)) {
                 None => {
@@ -193,18 +272,19 @@ impl<T: Send + 'static> Stream for Items<T> {
                 }
                 Some(Err(error)) => {
                     this.done = true;
+                    this.failed_at = Some(error.position().clone());
                     return Poll::Ready(Some(Err(error)));
                 }
                 Some(Ok(fetched)) => {
-                    let skip = std::mem::take(&mut this.engine.skip);
-                    let mut items = fetched.page.items.into_iter();
-                    let skipped = usize::try_from(skip).unwrap_or(usize::MAX).min(items.len());
-                    if skipped > 0 {
-                        items.nth(skipped - 1);
-                    }
-                    this.page = items;
-                    this.index = skipped as u64;
+                    let entries = fetched.page.entries();
+                    let (items, rejected) = fetched.page.into_parts();
+                    this.page = items.into_iter();
+                    this.rejected = rejected;
+                    this.index = fetched.skipped;
+                    this.entries = fetched.skipped + entries;
                     this.key = Some(fetched.key);
+                    this.number = fetched.number;
+                    this.attempts = fetched.attempts;
                     this.after_page = Some(fetched.next_position);
                 }
             }
