@@ -513,7 +513,7 @@ fn run_script<F: std::future::Future<Output = ()>>(
                         'c' => drop(gen_ref.close().await),
                         'x' => {
                             let mut close = std::pin::pin!(gen_ref.close());
-                            drop(future::poll_once(&mut close).await);
+                            future::poll_once(&mut close).await;
                         }
                         _ => {}
                     }

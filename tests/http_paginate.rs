@@ -71,12 +71,12 @@ fn api(flaky: Arc<AtomicU32>) -> TestServer {
                 }
                 "/loop" => {
                     // first -> a -> b -> a: a loop back two pages.
-                    let next = if q.get("cursor").map(String::as_str) == Some("a") {
-                        "b"
-                    } else {
-                        "a"
+                    let (item, next) = match q.get("cursor").map(String::as_str) {
+                        Some("a") => (2, "b"),
+                        Some("b") => (3, "a"),
+                        _ => (1, "a"),
                     };
-                    json_response(conn, &json!({ "items": [1], "next_cursor": next }))
+                    json_response(conn, &json!({ "items": [item], "next_cursor": next }))
                 }
                 "/link" => {
                     let n = number(&q, "p");
@@ -269,7 +269,8 @@ fn a_malformed_body_is_a_permanent_error_with_url_status_snippet_and_a_resume_po
     );
     assert!(error.url().unwrap().ends_with("/malformed?page=2"));
     assert_eq!(error.snippet(), Some("{\"data\": [1, 2,"));
-    assert!(error.to_string().contains("malformed JSON body"), "{error}");
+    let cause = std::error::Error::source(&error).expect("the fetch error").to_string();
+    assert!(cause.contains("malformed JSON body"), "{cause}");
     // The API is fixed; resuming gets exactly the rest.
     broken.store(1, Ordering::SeqCst);
     let position = Position::parse(&error.position().to_string()).unwrap();

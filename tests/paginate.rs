@@ -20,11 +20,23 @@ fn run<T: Send + 'static>(paginator: Paginator<T>) -> (Vec<T>, Option<(String, P
         while let Some(item) = items.next().await {
             match item {
                 Ok(item) => got.push(item.item),
-                Err(error) => return (got, Some((error.to_string(), error.position().clone()))),
+                Err(error) => return (got, Some((chain(&error), error.position().clone()))),
             }
         }
         (got, None)
     })
+}
+
+/// The error and its causes, joined as an error reporter prints them.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn numbered_page(key: &PageKey, pages: u64, per_page: u64) -> Page<u64> {
@@ -132,7 +144,7 @@ fn a_cursor_seen_anywhere_before_is_a_loop_error_naming_both_pages() {
     let (message, _) = error.expect("a loop error");
     assert_eq!(
         message,
-        "page 4 (cursor \"c3\"): the API loops: its next, \"c1\", is page 2's"
+        "page 4 (cursor \"c3\"): the API loops: its next, \"c1\", is page 2's, already fetched"
     );
 }
 
@@ -431,4 +443,135 @@ fn a_resumed_run_stopped_before_any_item_keeps_its_position() {
             .items();
     assert!(block_on(items.next()).is_none());
     assert_eq!(items.position(), Some(start));
+}
+
+#[test]
+fn pages_resumed_from_a_position_leave_out_what_items_would_skip() {
+    let make = || Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 2, 3)) });
+    let position = Position::new(PageKey::Page(1), 2);
+    let via_pages: Vec<u64> = block_on(async {
+        let mut pages = make().resume(position.clone()).pages();
+        let mut got = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap();
+            got.extend(page.page.items);
+        }
+        got
+    });
+    let (via_items, _) = run(make().resume(position));
+    assert_eq!(via_pages, via_items);
+    assert_eq!(via_items, [102, 200, 201, 202]);
+}
+
+#[test]
+fn items_position_after_a_page_error_is_where_to_go_on() {
+    let mut items = Paginator::page_numbers(1, 1, |key| async move {
+        match key {
+            PageKey::Page(2) => Err(FetchError::permanent("gone")),
+            key => Ok(numbered_page(&key, 3, 2)),
+        }
+    })
+    .items();
+    let error = block_on(async {
+        loop {
+            if let Err(error) = items.next().await.unwrap() {
+                break error;
+            }
+        }
+    });
+    assert_eq!(items.position().as_ref(), Some(error.position()));
+    assert_eq!(items.position(), Some(Position::new(PageKey::Page(2), 0)));
+}
+
+#[test]
+fn a_page_equal_to_the_one_before_is_a_loop_in_every_style() {
+    // Numbered: an API that ignores the page parameter.
+    let same = Paginator::page_numbers(1, 1, |_| async { Ok(Page::new(vec![7, 8])) }).detect_repeats();
+    let (got, error) = run(same);
+    assert_eq!(got, [7, 8]);
+    let (message, position) = error.expect("a repeated page");
+    assert!(message.contains("page 2 has the same entries as page 1"), "{message}");
+    assert_eq!(position, Position::new(PageKey::Page(2), 2));
+    // Cursors that change while the page does not.
+    let cursors = Paginator::cursors(|key| async move {
+        let n = match key {
+            PageKey::Cursor(Some(c)) => c.parse::<u32>().unwrap(),
+            _ => 0,
+        };
+        Ok(Page::with_next(vec!["same"], Some((n + 1).to_string())))
+    })
+    .detect_repeats();
+    let (got, error) = run(cursors);
+    assert_eq!(got, ["same"]);
+    assert!(error.unwrap().0.contains("same entries as page 1"));
+}
+
+#[test]
+fn url_keys_are_compared_normalized() {
+    let urls = Paginator::next_urls("https://api.test/items?a=1&b=2", |key| async move {
+        let PageKey::Url(url) = key else { unreachable!() };
+        Ok(if url.contains("a=1") {
+            Page::with_next(vec![1], Some("https://api.test/items?b=2&a=2".into()))
+        } else {
+            // Page 1 again: parameters reordered, a fragment, upper-case host.
+            Page::with_next(vec![2], Some("https://API.test/items?b=2&a=%31#x".into()))
+        })
+    });
+    let (got, error) = run(urls);
+    assert_eq!(got, [1, 2], "each once");
+    assert!(error.unwrap().0.contains("the API loops"));
+}
+
+#[test]
+fn resuming_from_a_loop_error_does_not_go_round_the_cycle_again() {
+    let make = || {
+        cursor_api(vec![
+            (vec![1], Some(1)),
+            (vec![2], Some(2)),
+            (vec![3], Some(1)),
+        ])
+    };
+    let (got, error) = run(make());
+    assert_eq!(got, [1, 2, 3]);
+    let (_, position) = error.unwrap();
+    assert_eq!(position.loops_to.as_deref(), Some("c1"));
+    let (again, error) = run(make().resume(position));
+    assert!(again.is_empty(), "{again:?}");
+    assert!(error.unwrap().0.contains("fetched by the run this one resumed"));
+}
+
+#[test]
+fn page_numbers_near_the_top_of_u64_end_with_an_error_not_a_wrap() {
+    for start in [u64::MAX - 1, u64::MAX] {
+        let paginator = Paginator::page_numbers(start, 1, |key| async move {
+            let PageKey::Page(n) = key else { unreachable!() };
+            assert!(n >= u64::MAX - 1, "wrapped to page {n}");
+            Ok(Page::new(vec![n]))
+        });
+        let (got, error) = run(paginator);
+        assert_eq!(got.last(), Some(&u64::MAX));
+        let (message, position) = error.expect("an overflow error");
+        assert!(message.contains("does not fit in 64 bits"), "{message}");
+        assert_eq!(position, Position::new(PageKey::Page(u64::MAX), 1));
+    }
+    let offsets = Paginator::offsets(u64::MAX - 5, 10, |_| async { Ok(Page::new(vec![1])) });
+    let (got, error) = run(offsets);
+    assert_eq!(got, [1]);
+    assert!(error.unwrap().0.contains("64 bits"));
+}
+
+#[test]
+fn extreme_rates_and_retry_caps_never_panic() {
+    let budget = RateBudget::per_second(1e-300);
+    block_on(budget.acquire()); // the first slot is now
+    let second = futures_lite::future::poll_once(budget.acquire());
+    assert!(block_on(second).is_none(), "the next slot is (effectively) never");
+    let policy = RetryPolicy::default()
+        .base_delay(Duration::MAX)
+        .max_delay(Duration::MAX)
+        .max_retry_after(Duration::MAX);
+    for attempt in [1, 2, 30, u32::MAX] {
+        assert!(policy.delay(attempt, Some(Duration::MAX)) > Duration::ZERO);
+        let _ = policy.delay(attempt, None);
+    }
 }
