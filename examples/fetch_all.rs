@@ -15,6 +15,9 @@
 //! stderr. Stopped by `--max-items` or `--max-pages`, it prints `next: POSITION` on
 //! stderr. On failure it prints every item obtained before the failing page, then
 //! `error: ...` (page, URL, status) and `resume: POSITION` on stderr, and exits 1.
+//! A loop (a cursor or URL seen before, however written, or a page equal to the one
+//! before it) is such a failure, naming both pages; so is a next URL that is not
+//! `http` or `https` or leaves `https` for `http`.
 //! Usage errors exit 2. `--resume POSITION` outputs exactly the items not yet output.
 
 use std::io::Write;
@@ -190,7 +193,7 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
             Err(error) => {
                 let _ = out.flush(); // every item before the failing page comes first
                 eprintln!();
-                eprintln!("error: {error}");
+                eprintln!("error: {}", chain(&error));
                 eprintln!("resume: {}", error.position());
                 return ExitCode::from(1);
             }
@@ -213,6 +216,19 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// An error and its causes, each once: `page 3 at URL: HTTP 503 after 6
+/// attempts: service unavailable`.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Progress on one line of stderr: pages, items, rate.

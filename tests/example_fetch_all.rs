@@ -212,3 +212,73 @@ fn usage_errors_exit_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// Loops of every kind: a cursor back to page 2, a next URL back to page 1
+/// written differently, an API that ignores the page parameter, and a next URL
+/// with another scheme.
+fn looping_server() -> TestServer {
+    TestServer::start(|conn: trillium::Conn| async move {
+        let q: HashMap<String, String> = url::form_urlencoded::parse(conn.querystring().as_bytes())
+            .into_owned()
+            .collect();
+        let p: u64 = q.get("p").or(q.get("cursor")).and_then(|v| v.parse().ok()).unwrap_or(1);
+        let items: Vec<serde_json::Value> = (0..2).map(|i| json!({"id": p * 10 + i})).collect();
+        let body = match conn.path() {
+            // 1 -> 2 -> 3 -> 2
+            "/cursor-loop" => json!({"data": items, "next_cursor": if p == 3 { "2".to_owned() } else { (p + 1).to_string() }}),
+            // 1 -> 2 -> page 1 again, reordered with a fragment
+            "/url-loop" => json!({"data": items, "next": if p == 1 { "/url-loop?p=2&x=a" } else { "/url-loop?x=a&p=1#top" }}),
+            "/ignores-page" => json!({"data": [{"id": 1}, {"id": 2}]}),
+            "/ftp" => json!({"data": items, "next": "ftp://127.0.0.1/elsewhere"}),
+            _ => return conn.with_status(404).halt(),
+        };
+        conn.with_response_header("content-type", "application/json")
+            .ok(body.to_string())
+    })
+}
+
+#[test]
+fn every_kind_of_loop_exits_1_naming_both_pages_after_each_item_once() {
+    let server = looping_server();
+    let cases: [(&str, &[&str], usize); 3] = [
+        ("/cursor-loop", &["--style", "cursor"], 6),
+        ("/url-loop?p=1&x=a", &["--style", "next"], 4),
+        ("/ignores-page", &["--style", "page"], 2),
+    ];
+    for (path, style, items) in cases {
+        let url = server.url(path);
+        let mut args = vec![url.as_str(), "--items-path", "/data"];
+        args.extend_from_slice(style);
+        let output = fetch_all(&args);
+        assert_eq!(output.status.code(), Some(1), "{path}");
+        let lines = stdout_lines(&output);
+        assert_eq!(lines.len(), items, "{path}: {lines:?}");
+        let unique: std::collections::HashSet<_> = lines.iter().collect();
+        assert_eq!(unique.len(), lines.len(), "{path}: an item came twice");
+        let error = stderr_line(&output, "error: ").expect("an error line");
+        assert!(error.contains("loops"), "{path}: {error}");
+        let pages = error.matches("page ").count();
+        assert!(pages >= 2, "{path}: names both pages: {error}");
+        let resume = stderr_line(&output, "resume: ").expect("a resume line");
+        // Resuming delivers nothing again and reports the loop again.
+        let mut again = args.clone();
+        again.extend(["--resume", resume.as_str()]);
+        let output = fetch_all(&again);
+        assert_eq!(output.status.code(), Some(1), "{path}: resumed");
+        let repeated: Vec<String> = stdout_lines(&output)
+            .into_iter()
+            .filter(|line| unique.contains(line))
+            .collect();
+        assert!(repeated.is_empty(), "{path}: resumed run repeated {repeated:?}");
+    }
+}
+
+#[test]
+fn a_next_url_with_another_scheme_exits_1_with_an_error() {
+    let server = looping_server();
+    let url = server.url("/ftp");
+    let output = fetch_all(&[&url, "--style", "next", "--items-path", "/data"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr_line(&output, "error: ").expect("an error line");
+    assert!(error.contains("ftp://"), "{error}");
+}
