@@ -221,13 +221,21 @@ fn looping_server() -> TestServer {
         let q: HashMap<String, String> = url::form_urlencoded::parse(conn.querystring().as_bytes())
             .into_owned()
             .collect();
-        let p: u64 = q.get("p").or(q.get("cursor")).and_then(|v| v.parse().ok()).unwrap_or(1);
+        let p: u64 = q
+            .get("p")
+            .or(q.get("cursor"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
         let items: Vec<serde_json::Value> = (0..2).map(|i| json!({"id": p * 10 + i})).collect();
         let body = match conn.path() {
             // 1 -> 2 -> 3 -> 2
-            "/cursor-loop" => json!({"data": items, "next_cursor": if p == 3 { "2".to_owned() } else { (p + 1).to_string() }}),
+            "/cursor-loop" => {
+                json!({"data": items, "next_cursor": if p == 3 { "2".to_owned() } else { (p + 1).to_string() }})
+            }
             // 1 -> 2 -> page 1 again, reordered with a fragment
-            "/url-loop" => json!({"data": items, "next": if p == 1 { "/url-loop?p=2&x=a" } else { "/url-loop?x=a&p=1#top" }}),
+            "/url-loop" => {
+                json!({"data": items, "next": if p == 1 { "/url-loop?p=2&x=a" } else { "/url-loop?x=a&p=1#top" }})
+            }
             "/ignores-page" => json!({"data": [{"id": 1}, {"id": 2}]}),
             "/ftp" => json!({"data": items, "next": "ftp://127.0.0.1/elsewhere"}),
             _ => return conn.with_status(404).halt(),
@@ -269,7 +277,10 @@ fn every_kind_of_loop_exits_1_naming_both_pages_after_each_item_once() {
             .into_iter()
             .filter(|line| unique.contains(line))
             .collect();
-        assert!(repeated.is_empty(), "{path}: resumed run repeated {repeated:?}");
+        assert!(
+            repeated.is_empty(),
+            "{path}: resumed run repeated {repeated:?}"
+        );
     }
 }
 

@@ -47,10 +47,14 @@ fn hostile() -> TestServer {
             "/typed" => json_response(conn, &json!({ "data": [1, "two", 3] })),
             "/not-json" => conn.ok("<html>oops</html>"),
             "/no-array" => json_response(conn, &json!({ "data": {"not": "an array"} })),
-            "/cursor-object" => json_response(conn, &json!({ "data": [1], "next_cursor": {"a": 1} })),
+            "/cursor-object" => {
+                json_response(conn, &json!({ "data": [1], "next_cursor": {"a": 1} }))
+            }
             "/cursor-bool" => json_response(conn, &json!({ "data": [1], "next_cursor": true })),
             "/next-number" => json_response(conn, &json!({ "data": [1], "next": 7 })),
-            "/next-ftp" => json_response(conn, &json!({ "data": [1], "next": "ftp://127.0.0.1/x" })),
+            "/next-ftp" => {
+                json_response(conn, &json!({ "data": [1], "next": "ftp://127.0.0.1/x" }))
+            }
             "/link-binary" => conn
                 .with_response_header("content-type", "application/json")
                 .with_response_header(
@@ -106,17 +110,34 @@ fn chain(error: &dyn std::error::Error) -> Vec<String> {
 #[test]
 fn an_api_that_ignores_the_page_parameter_is_a_loop_error_naming_the_parameter() {
     let server = hostile();
-    let (got, position) = run::<u32>(api_at(&server, "/same").items_at("/data").paginator().prefetch(3));
+    let (got, position) = run::<u32>(
+        api_at(&server, "/same")
+            .items_at("/data")
+            .paginator()
+            .prefetch(3),
+    );
     assert_eq!(got.len(), 3, "page 1's items once, then the error");
-    assert_eq!((got[0].as_ref().ok(), got[1].as_ref().ok()), (Some(&1), Some(&2)));
+    assert_eq!(
+        (got[0].as_ref().ok(), got[1].as_ref().ok()),
+        (Some(&1), Some(&2))
+    );
     let error = got[2].as_ref().unwrap_err();
-    assert!(matches!(error.kind(), PageErrorKind::RepeatedPage { page: 1, .. }), "{error}");
+    assert!(
+        matches!(error.kind(), PageErrorKind::RepeatedPage { page: 1, .. }),
+        "{error}"
+    );
     let message = error.to_string();
-    assert!(message.contains("page 2") && message.contains("page 1"), "{message}");
+    assert!(
+        message.contains("page 2") && message.contains("page 1"),
+        "{message}"
+    );
     assert!(message.contains("parameter `page`"), "{message}");
     // Resuming does not deliver page 1's items again.
     let (again, _) = run::<u32>(
-        api_at(&server, "/same").items_at("/data").paginator().resume(position.unwrap()),
+        api_at(&server, "/same")
+            .items_at("/data")
+            .paginator()
+            .resume(position.unwrap()),
     );
     assert_eq!(again.len(), 1, "only the loop error again");
     assert!(again[0].is_err());
@@ -132,9 +153,15 @@ fn a_disguised_next_url_is_a_loop_and_nothing_comes_twice() {
             .paginator(),
     );
     assert_eq!(got.len(), 3, "{got:?}");
-    assert_eq!((got[0].as_ref().ok(), got[1].as_ref().ok()), (Some(&1), Some(&2)));
+    assert_eq!(
+        (got[0].as_ref().ok(), got[1].as_ref().ok()),
+        (Some(&1), Some(&2))
+    );
     let error = got[2].as_ref().unwrap_err();
-    assert!(matches!(error.kind(), PageErrorKind::Loop { page: Some(1), .. }), "{error}");
+    assert!(
+        matches!(error.kind(), PageErrorKind::Loop { page: Some(1), .. }),
+        "{error}"
+    );
     // Resuming from the loop error's position does not go round the cycle again.
     let position = Position::parse(&position.unwrap().to_string()).unwrap();
     let (again, _) = run::<u32>(
@@ -145,32 +172,54 @@ fn a_disguised_next_url_is_a_loop_and_nothing_comes_twice() {
             .resume(position),
     );
     assert_eq!(again.len(), 1, "{again:?}");
-    assert!(matches!(again[0].as_ref().unwrap_err().kind(), PageErrorKind::Loop { .. }));
+    assert!(matches!(
+        again[0].as_ref().unwrap_err().kind(),
+        PageErrorKind::Loop { .. }
+    ));
 }
 
 #[test]
 fn an_item_of_the_wrong_type_is_an_error_item_and_the_run_goes_on() {
     let server = hostile();
-    let (got, _) = run::<u32>(api_at(&server, "/typed").items_at("/data").paginator().max_pages(1));
+    let (got, _) = run::<u32>(
+        api_at(&server, "/typed")
+            .items_at("/data")
+            .paginator()
+            .max_pages(1),
+    );
     assert_eq!(got.len(), 3);
     assert_eq!(got[0].as_ref().ok(), Some(&1));
     let error = got[1].as_ref().unwrap_err();
-    assert!(matches!(error.kind(), PageErrorKind::Item { index: 2, .. }), "{error}");
+    assert!(
+        matches!(error.kind(), PageErrorKind::Item { index: 2, .. }),
+        "{error}"
+    );
     assert_eq!(error.number(), 1);
     assert!(error.url().unwrap().contains("/typed"));
     assert_eq!(error.position().skip, 2, "resume after the bad entry");
-    assert!(chain(error).join(": ").contains("invalid type"), "{:?}", chain(error));
+    assert!(
+        chain(error).join(": ").contains("invalid type"),
+        "{:?}",
+        chain(error)
+    );
     assert_eq!(got[2].as_ref().ok(), Some(&3));
 }
 
 #[test]
 fn a_body_that_is_not_json_or_has_no_array_is_a_page_error() {
     let server = hostile();
-    for (path, says) in [("/not-json", "malformed JSON body"), ("/no-array", "no array at")] {
+    for (path, says) in [
+        ("/not-json", "malformed JSON body"),
+        ("/no-array", "no array at"),
+    ] {
         let (got, _) = run::<u32>(api_at(&server, path).items_at("/data").paginator());
         assert_eq!(got.len(), 1);
         let error = got[0].as_ref().unwrap_err();
-        assert!(chain(error).join(": ").contains(says), "{path}: {:?}", chain(error));
+        assert!(
+            chain(error).join(": ").contains(says),
+            "{path}: {:?}",
+            chain(error)
+        );
         assert!(!error.is_item_error());
     }
 }
@@ -187,16 +236,30 @@ fn a_malformed_next_is_an_error_never_the_end() {
     ];
     for (path, style, says) in cases {
         let items_at = if style == Style::Link { "" } else { "/data" };
-        let (got, _) = run::<u32>(api_at(&server, path).style(style).items_at(items_at).paginator());
-        let error = got.iter().find_map(|item| item.as_ref().err()).unwrap_or_else(|| panic!("{path}: no error in {got:?}"));
-        assert!(chain(error).join(": ").contains(says), "{path}: {:?}", chain(error));
+        let (got, _) = run::<u32>(
+            api_at(&server, path)
+                .style(style)
+                .items_at(items_at)
+                .paginator(),
+        );
+        let error = got
+            .iter()
+            .find_map(|item| item.as_ref().err())
+            .unwrap_or_else(|| panic!("{path}: no error in {got:?}"));
+        assert!(
+            chain(error).join(": ").contains(says),
+            "{path}: {:?}",
+            chain(error)
+        );
     }
 }
 
 #[test]
 fn user_and_password_in_the_url_are_sent_but_never_shown() {
     let server = hostile();
-    let url = server.url("/auth").replace("http://", "http://alice:s%40cret@");
+    let url = server
+        .url("/auth")
+        .replace("http://", "http://alice:s%40cret@");
     let api = JsonApi::new(&url).unwrap().items_at("/data");
     assert!(!format!("{api:?}").contains("cret"), "{api:?}");
     let (got, _) = run::<String>(api.clone().paginator().max_pages(1));
@@ -205,7 +268,10 @@ fn user_and_password_in_the_url_are_sent_but_never_shown() {
     // Positions and errors carry the URL without them.
     let (got, position) = run::<u32>(api.paginator().max_pages(1));
     let error = got[0].as_ref().unwrap_err();
-    for text in chain(error).into_iter().chain([position.unwrap().to_string(), format!("{error:?}")]) {
+    for text in chain(error)
+        .into_iter()
+        .chain([position.unwrap().to_string(), format!("{error:?}")])
+    {
         assert!(!text.contains("cret") && !text.contains("alice"), "{text}");
     }
 }
@@ -233,7 +299,11 @@ fn no_credential_follows_a_redirect_to_another_origin_even_with_a_following_clie
     let target = other.url("/elsewhere");
     let first = TestServer::start(move |conn: trillium::Conn| {
         let target = target.clone();
-        async move { conn.with_status(302).with_response_header("location", target).halt() }
+        async move {
+            conn.with_status(302)
+                .with_response_header("location", target)
+                .halt()
+        }
     });
     let client = isahc::HttpClient::builder()
         .proxy(None)
@@ -255,9 +325,15 @@ fn no_credential_follows_a_redirect_to_another_origin_even_with_a_following_clie
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].as_ref().ok(), Some(&9), "{got:?}");
     let seen = seen.lock().unwrap();
-    assert!(seen.iter().any(|(name, value)| name == "x-trace" && value.contains("public")));
+    assert!(
+        seen.iter()
+            .any(|(name, value)| name == "x-trace" && value.contains("public"))
+    );
     for (name, value) in seen.iter() {
-        assert!(!value.contains("secret"), "{name}: {value} reached another origin");
+        assert!(
+            !value.contains("secret"),
+            "{name}: {value} reached another origin"
+        );
     }
 }
 
@@ -269,7 +345,12 @@ fn errors_print_each_cause_once() {
     let messages = chain(error);
     assert!(messages.len() >= 2, "{messages:?}");
     for pair in messages.windows(2) {
-        assert!(!pair[0].contains(&pair[1]), "{:?} repeats its source {:?}", pair[0], pair[1]);
+        assert!(
+            !pair[0].contains(&pair[1]),
+            "{:?} repeats its source {:?}",
+            pair[0],
+            pair[1]
+        );
     }
     assert!(messages[0].contains("HTTP 404"), "{messages:?}");
 }

@@ -269,7 +269,9 @@ fn a_malformed_body_is_a_permanent_error_with_url_status_snippet_and_a_resume_po
     );
     assert!(error.url().unwrap().ends_with("/malformed?page=2"));
     assert_eq!(error.snippet(), Some("{\"data\": [1, 2,"));
-    let cause = std::error::Error::source(&error).expect("the fetch error").to_string();
+    let cause = std::error::Error::source(&error)
+        .expect("the fetch error")
+        .to_string();
     assert!(cause.contains("malformed JSON body"), "{cause}");
     // The API is fixed; resuming gets exactly the rest.
     broken.store(1, Ordering::SeqCst);

@@ -264,10 +264,7 @@ fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exa
         message,
         "page 3 (page 3) at https://api.test/items?page=3: HTTP 404 after 1 attempt: not found (body: \"{\\\"error\\\":\\\"gone\\\"}\")"
     );
-    assert_eq!(
-        position,
-        Position::new(PageKey::Page(3), 0)
-    );
+    assert_eq!(position, Position::new(PageKey::Page(3), 0));
     fail.store(false, Ordering::SeqCst);
     let (rest, error) = run(make(fail).resume(position));
     assert!(error.is_none());
@@ -342,10 +339,7 @@ fn max_pages_stops_and_pages_carry_their_metadata() {
             (3, PageKey::Page(3))
         ]
     );
-    assert_eq!(
-        pages.position(),
-        Some(Position::new(PageKey::Page(4), 0))
-    );
+    assert_eq!(pages.position(), Some(Position::new(PageKey::Page(4), 0)));
 }
 
 #[test]
@@ -486,11 +480,15 @@ fn items_position_after_a_page_error_is_where_to_go_on() {
 #[test]
 fn a_page_equal_to_the_one_before_is_a_loop_in_every_style() {
     // Numbered: an API that ignores the page parameter.
-    let same = Paginator::page_numbers(1, 1, |_| async { Ok(Page::new(vec![7, 8])) }).detect_repeats();
+    let same =
+        Paginator::page_numbers(1, 1, |_| async { Ok(Page::new(vec![7, 8])) }).detect_repeats();
     let (got, error) = run(same);
     assert_eq!(got, [7, 8]);
     let (message, position) = error.expect("a repeated page");
-    assert!(message.contains("page 2 has the same entries as page 1"), "{message}");
+    assert!(
+        message.contains("page 2 has the same entries as page 1"),
+        "{message}"
+    );
     assert_eq!(position, Position::new(PageKey::Page(2), 2));
     // Cursors that change while the page does not.
     let cursors = Paginator::cursors(|key| async move {
@@ -509,7 +507,9 @@ fn a_page_equal_to_the_one_before_is_a_loop_in_every_style() {
 #[test]
 fn url_keys_are_compared_normalized() {
     let urls = Paginator::next_urls("https://api.test/items?a=1&b=2", |key| async move {
-        let PageKey::Url(url) = key else { unreachable!() };
+        let PageKey::Url(url) = key else {
+            unreachable!()
+        };
         Ok(if url.contains("a=1") {
             Page::with_next(vec![1], Some("https://api.test/items?b=2&a=2".into()))
         } else {
@@ -537,14 +537,21 @@ fn resuming_from_a_loop_error_does_not_go_round_the_cycle_again() {
     assert_eq!(position.loops_to.as_deref(), Some("c1"));
     let (again, error) = run(make().resume(position));
     assert!(again.is_empty(), "{again:?}");
-    assert!(error.unwrap().0.contains("fetched by the run this one resumed"));
+    assert!(
+        error
+            .unwrap()
+            .0
+            .contains("fetched by the run this one resumed")
+    );
 }
 
 #[test]
 fn page_numbers_near_the_top_of_u64_end_with_an_error_not_a_wrap() {
     for start in [u64::MAX - 1, u64::MAX] {
         let paginator = Paginator::page_numbers(start, 1, |key| async move {
-            let PageKey::Page(n) = key else { unreachable!() };
+            let PageKey::Page(n) = key else {
+                unreachable!()
+            };
             assert!(n >= u64::MAX - 1, "wrapped to page {n}");
             Ok(Page::new(vec![n]))
         });
@@ -565,7 +572,10 @@ fn extreme_rates_and_retry_caps_never_panic() {
     let budget = RateBudget::per_second(1e-300);
     block_on(budget.acquire()); // the first slot is now
     let second = futures_lite::future::poll_once(budget.acquire());
-    assert!(block_on(second).is_none(), "the next slot is (effectively) never");
+    assert!(
+        block_on(second).is_none(),
+        "the next slot is (effectively) never"
+    );
     let policy = RetryPolicy::default()
         .base_delay(Duration::MAX)
         .max_delay(Duration::MAX)

@@ -32,5 +32,8 @@ fn three_thousand_pages_of_50_kb_cursors_hold_no_cursor_after_its_page() {
     assert_eq!(count as u64, PAGES);
     let growth = status_kib("VmHWM").saturating_sub(before);
     // Keeping every cursor would take 150 MB; fingerprints take ~100 KB.
-    assert!(growth < 32 * 1024, "peak resident memory grew by {growth} KiB");
+    assert!(
+        growth < 32 * 1024,
+        "peak resident memory grew by {growth} KiB"
+    );
 }

@@ -303,7 +303,9 @@ impl JsonApi {
             Style::Cursor { param, path } => format!(
                 "does the API take the parameter `{param}`, and is its next cursor at `{path}`?"
             ),
-            Style::Link | Style::Next { .. } => "does the API's next URL select the next page?".to_owned(),
+            Style::Link | Style::Next { .. } => {
+                "does the API's next URL select the next page?".to_owned()
+            }
         };
         paginator.repeat_hint(hint)
     }
@@ -470,7 +472,10 @@ impl JsonApi {
                 })?;
             url = target;
         }
-        Err(FetchError::permanent(format!("more than {MAX_REDIRECTS} redirects")).with_url(url.as_str()))
+        Err(
+            FetchError::permanent(format!("more than {MAX_REDIRECTS} redirects"))
+                .with_url(url.as_str()),
+        )
     }
 
     /// `next` (a next URL, `Link` target or redirect) resolved against `from`, if
@@ -625,7 +630,13 @@ async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u
 
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(response: &Response<AsyncBody>) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(response.headers().get(RETRY_AFTER)?.to_str().ok()?)
+}
+
+/// A `Retry-After` value: seconds (any number of digits; more than a `u64` holds is
+/// as long as can be, and the retry policy's cap applies), or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -648,4 +659,60 @@ fn snippet(body: &[u8]) -> String {
         snippet.push('…');
     }
     snippet
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::{JsonApi, parse_retry_after};
+    use crate::paginate::RetryPolicy;
+
+    proptest! {
+        #[test]
+        fn any_retry_after_value_is_read_without_panic(value in "\\PC{0,40}") {
+            let delay = parse_retry_after(&value);
+            let policy = RetryPolicy::default().max_retry_after(Duration::MAX);
+            let _ = policy.delay(3, delay);
+        }
+
+        #[test]
+        fn any_number_of_seconds_is_a_delay(digits in "[0-9]{1,60}") {
+            prop_assert!(parse_retry_after(&digits).is_some());
+        }
+    }
+
+    #[test]
+    fn https_to_http_is_refused_unless_allowed_and_other_schemes_always() {
+        let api = JsonApi::new("https://api.test/items").unwrap();
+        let from = url::Url::parse("https://api.test/items").unwrap();
+        let error = api
+            .follow(&from, "http://api.test/items?page=2")
+            .unwrap_err();
+        assert!(
+            error.contains("http://api.test/items?page=2")
+                && error.contains("https://api.test/items"),
+            "{error}"
+        );
+        assert!(api.follow(&from, "https://other.test/x").is_ok());
+        assert!(
+            api.follow(&from, "file:///etc/passwd")
+                .unwrap_err()
+                .contains("file")
+        );
+        let api = api.allow_https_to_http(true);
+        assert!(api.follow(&from, "http://api.test/items?page=2").is_ok());
+        assert!(api.follow(&from, "ftp://api.test/").is_err());
+        // user:password@ in a next URL is dropped.
+        let next = api.follow(&from, "https://u:p@api.test/2").unwrap();
+        assert_eq!(next.as_str(), "https://api.test/2");
+    }
+
+    #[test]
+    fn only_http_and_https_first_urls() {
+        assert!(JsonApi::new("ftp://api.test/").is_err());
+        assert!(JsonApi::new("http://api.test/").is_ok());
+    }
 }

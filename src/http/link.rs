@@ -50,6 +50,7 @@ pub fn parse_link_header(header: &str) -> Vec<Link> {
     let mut links = Vec::new();
     let mut i = 0;
     loop {
+        tick(1);
         i = skip_whitespace(bytes, i);
         if i >= bytes.len() {
             break;
@@ -63,6 +64,7 @@ pub fn parse_link_header(header: &str) -> Vec<Link> {
             // No `>` anywhere after: no link can follow either.
             break;
         };
+        tick(close + 1);
         let target = header[i + 1..i + 1 + close].trim().to_owned();
         i += close + 2;
         let (params, next, valid) = parse_params(header, i);
@@ -91,6 +93,7 @@ pub fn next_link(header: &str) -> Option<String> {
 
 fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+        tick(1);
         i += 1;
     }
     i
@@ -100,6 +103,7 @@ fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
 fn skip_past_comma(bytes: &[u8], mut i: usize) -> usize {
     let mut quoted = false;
     while i < bytes.len() {
+        tick(1);
         match bytes[i] {
             b'\\' if quoted => i += 1,
             b'"' => quoted = !quoted,
@@ -117,6 +121,7 @@ fn parse_params(header: &str, mut i: usize) -> (Vec<(String, String)>, usize, bo
     let bytes = header.as_bytes();
     let mut params = Vec::new();
     loop {
+        tick(1);
         i = skip_whitespace(bytes, i);
         match bytes.get(i) {
             None => return (params, i, true),
@@ -127,6 +132,7 @@ fn parse_params(header: &str, mut i: usize) -> (Vec<(String, String)>, usize, bo
         i = skip_whitespace(bytes, i);
         let name_start = i;
         while i < bytes.len() && is_token(bytes[i]) {
+            tick(1);
             i += 1;
         }
         if i == name_start {
@@ -145,6 +151,7 @@ fn parse_params(header: &str, mut i: usize) -> (Vec<(String, String)>, usize, bo
             let mut closed = false;
             let mut start = i;
             while i < bytes.len() {
+                tick(1);
                 match bytes[i] {
                     b'\\' if i + 1 < bytes.len() => {
                         value.push_str(&header[start..i]);
@@ -167,11 +174,28 @@ fn parse_params(header: &str, mut i: usize) -> (Vec<(String, String)>, usize, bo
         } else {
             let value_start = i;
             while i < bytes.len() && is_token(bytes[i]) {
+                tick(1);
                 i += 1;
             }
             params.push((name, header[value_start..i].to_owned()));
         }
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Steps the parser took on this thread: its work, counted, for tests that
+    /// hold it to linear time without a clock.
+    static STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` steps of work (in tests only; nothing otherwise).
+#[inline]
+fn tick(n: usize) {
+    #[cfg(test)]
+    STEPS.with(|steps| steps.set(steps.get() + n));
+    #[cfg(not(test))]
+    let _ = n;
 }
 
 /// RFC 9110 `tchar`.
@@ -181,6 +205,53 @@ fn is_token(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// The steps `parse_link_header` takes on `header`.
+    fn steps(header: &str) -> usize {
+        super::STEPS.with(|steps| steps.set(0));
+        let _ = super::parse_link_header(header);
+        super::STEPS.with(std::cell::Cell::get)
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_parses_without_panic_in_linear_steps(header in ".{0,300}") {
+            prop_assert!(steps(&header) <= 8 * (header.len() + 1), "{} steps for {} bytes", steps(&header), header.len());
+        }
+
+        #[test]
+        fn headers_built_from_link_syntax_parse_in_linear_steps(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("<"), Just(">"), Just(";"), Just(","), Just("\""), Just("\\"),
+                Just("="), Just(" "), Just("rel"), Just("next"), Just("é"), Just("a"),
+            ], 0..400)
+        ) {
+            let header: String = parts.concat();
+            prop_assert!(steps(&header) <= 8 * (header.len() + 1), "{} steps for {} bytes", steps(&header), header.len());
+        }
+    }
+
+    #[test]
+    fn hostile_headers_take_steps_in_proportion_to_their_length() {
+        for unit in [
+            "<",
+            "<a>;",
+            "<a>; rel=\"",
+            ";;;;",
+            "<a>; x=\"\\\\",
+            ",",
+            "<a>; rel",
+        ] {
+            let small = steps(&unit.repeat(1_000));
+            let large = steps(&unit.repeat(100_000));
+            assert!(
+                large <= 110 * small.max(1),
+                "{unit:?}: {small} then {large} steps"
+            );
+        }
+    }
+
     use super::{next_link, parse_link_header};
 
     #[test]

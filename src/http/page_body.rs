@@ -7,7 +7,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -241,8 +243,8 @@ mod tests {
     #[test]
     fn items_and_next_come_from_one_pass() {
         let body = br#"{"meta": {"next": "c2", "x": [1, {"y": 2}]}, "data": [1, "two", 3]}"#;
-        let page = read_page::<u32>(body, "/data", Some("/meta/next"), &Fingerprinter::new())
-            .unwrap();
+        let page =
+            read_page::<u32>(body, "/data", Some("/meta/next"), &Fingerprinter::new()).unwrap();
         assert!(page.found_items);
         assert_eq!(page.entries.len(), 3);
         assert!(page.entries[1].is_err());
@@ -262,7 +264,13 @@ mod tests {
     #[test]
     fn a_pointer_into_arrays_and_a_missing_array() {
         let prints = Fingerprinter::new();
-        let page = read_page::<u32>(br#"{"pages": [{"d": []}, {"d": [7]}]}"#, "/pages/1/d", None, &prints).unwrap();
+        let page = read_page::<u32>(
+            br#"{"pages": [{"d": []}, {"d": [7]}]}"#,
+            "/pages/1/d",
+            None,
+            &prints,
+        )
+        .unwrap();
         assert_eq!(page.entries.len(), 1);
         let page = read_page::<u32>(br#"{"d": {"not": "an array"}}"#, "/d", None, &prints).unwrap();
         assert!(!page.found_items);

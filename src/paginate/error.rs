@@ -238,7 +238,8 @@ impl PageError {
 
     /// The start of the last response's body, when there was one.
     pub fn snippet(&self) -> Option<&str> {
-        self.fetch_error().and_then(|error| error.snippet.as_deref())
+        self.fetch_error()
+            .and_then(|error| error.snippet.as_deref())
     }
 
     /// Where to resume: the first item not delivered.

@@ -71,7 +71,9 @@ pub(crate) fn normalize_url(url: &str) -> String {
             let (authority, path) = after
                 .find('/')
                 .map_or((after, ""), |slash| after.split_at(slash));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
             let mut host = host.to_ascii_lowercase();
             let default_port = match scheme.as_str() {
                 "http" => Some(":80"),
@@ -129,7 +131,8 @@ fn normalize_escapes(text: &str) -> String {
         }
     }
     // Only ASCII was changed, at ASCII positions: still UTF-8.
-    String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -159,7 +162,13 @@ mod tests {
             prints.of_parts([&b"ab"[..], b"c"]),
             prints.of_parts([&b"a"[..], b"bc"])
         );
-        assert_eq!(prints.of_key("x?b=1&a=2", true), prints.of_key("x?a=2&b=1", true));
-        assert_ne!(prints.of_key("x?b=1&a=2", false), prints.of_key("x?a=2&b=1", false));
+        assert_eq!(
+            prints.of_key("x?b=1&a=2", true),
+            prints.of_key("x?a=2&b=1", true)
+        );
+        assert_ne!(
+            prints.of_key("x?b=1&a=2", false),
+            prints.of_key("x?a=2&b=1", false)
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! [`Paginator`]: the settings, and the engine that fetches pages in a window.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
 use std::fmt;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -666,7 +666,11 @@ impl<T> Engine<T> {
     fn is_last_numbered(&self, page: &Page<T>) -> bool {
         let entries = usize::try_from(page.entries()).unwrap_or(usize::MAX);
         matches!(self.settings.chain, Chain::Numbered { .. })
-            && (entries == 0 || self.settings.short_page.is_some_and(|limit| entries < limit))
+            && (entries == 0
+                || self
+                    .settings
+                    .short_page
+                    .is_some_and(|limit| entries < limit))
     }
 
     fn fail(&mut self, key: PageKey, number: u64, attempts: u32, kind: PageErrorKind) -> PageError {
