@@ -231,7 +231,7 @@ fn a_json_array_error_inside_an_item_names_that_item() {
     // A syntax error and an end of input inside item 2 belong to record 2.
     for (input, message) in [
         (&br#"[1, {"a": ]}, 3]"#[..], "record 2, byte"),
-        (&br#"[1, [2, 3"#[..], "record 2, byte"),
+        (&b"[1, [2, 3"[..], "record 2, byte"),
     ] {
         for split in [vec![1], vec![64]] {
             let items = collect(chunks::json_array::<serde_json::Value, _>(

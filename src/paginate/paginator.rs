@@ -553,12 +553,13 @@ impl<T> Engine<T> {
             None => self.exhausted = true,
             Some(next) => {
                 let print = self.prints.of_key(next, self.is_url_chain());
-                if self.seen.contains_key(&print) {
+                match self.seen.entry(print) {
                     // Reported when this page is delivered.
-                    self.exhausted = true;
-                } else {
-                    self.seen.insert(print, Some(entry.number + 1));
-                    self.next_key = Some(linked_key(&entry.key, next));
+                    std::collections::hash_map::Entry::Occupied(_) => self.exhausted = true,
+                    std::collections::hash_map::Entry::Vacant(vacant) => {
+                        vacant.insert(Some(entry.number + 1));
+                        self.next_key = Some(linked_key(&entry.key, next));
+                    }
                 }
             }
         }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct RateBudget {
     interval: Duration,
-    next: Arc<Mutex<Option<Option<Instant>>>>,
+    next: Arc<Mutex<NextSlot>>,
 }
 
 impl RateBudget {
@@ -36,7 +36,7 @@ impl RateBudget {
             // A rate so small that its interval overflows a `Duration` waits as
             // long as one can: never a panic.
             interval: Duration::try_from_secs_f64(1.0 / requests).unwrap_or(Duration::MAX),
-            next: Arc::new(Mutex::new(None)),
+            next: Arc::new(Mutex::new(NextSlot::Now)),
         }
     }
 
@@ -53,9 +53,14 @@ impl RateBudget {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
-            let slot = next.map_or(Some(now), |next| next.map(|next| next.max(now)));
-            // `None`: so far away that an `Instant` cannot hold it, so never.
-            *next = Some(slot.and_then(|slot| slot.checked_add(self.interval)));
+            let slot = match *next {
+                NextSlot::Now => Some(now),
+                NextSlot::At(at) => Some(at.max(now)),
+                NextSlot::Never => None,
+            };
+            *next = slot
+                .and_then(|slot| slot.checked_add(self.interval))
+                .map_or(NextSlot::Never, NextSlot::At);
             slot
         };
         match slot {
@@ -68,6 +73,16 @@ impl RateBudget {
             }
         }
     }
+}
+
+/// When the next request may go.
+#[derive(Debug, Clone, Copy)]
+enum NextSlot {
+    /// No request went yet.
+    Now,
+    At(Instant),
+    /// So far away that an `Instant` cannot hold it.
+    Never,
 }
 
 impl fmt::Debug for RateBudget {
