@@ -105,17 +105,30 @@ fn main() {
     }
     let size = 32 << 20;
     let me = std::env::current_exe().unwrap();
-    println!("one page of {} MiB, {} items each of ~70 bytes; peak resident growth while fetching it", size >> 20, "many");
+    println!(
+        "one page of {} MiB, items of ~70 bytes; peak resident growth while fetching it (both include the test server's copy of the body)",
+        size >> 20
+    );
     let mut peaks = Vec::new();
     for mode in ["value-then-T", "aiter"] {
-        let output = Command::new(&me).args(["child", mode, &size.to_string()]).output().unwrap();
+        let output = Command::new(&me)
+            .args(["child", mode, &size.to_string()])
+            .output()
+            .unwrap();
         let line = String::from_utf8(output.stdout).unwrap();
         let parts: Vec<&str> = line.split_whitespace().collect();
-        let (items, body, peak): (u64, u64, u64) =
-            (parts[1].parse().unwrap(), parts[2].parse().unwrap(), parts[3].parse().unwrap());
+        let (items, body, peak): (u64, u64, u64) = (
+            parts[1].parse().unwrap(),
+            parts[2].parse().unwrap(),
+            parts[3].parse().unwrap(),
+        );
         #[allow(clippy::cast_precision_loss)]
         let ratio = (peak * 1024) as f64 / body as f64;
-        println!("{mode:>14}: {items} items, body {} MiB, peak +{} MiB = {ratio:.2}x the body", body >> 20, peak >> 10);
+        println!(
+            "{mode:>14}: {items} items, body {} MiB, peak +{} MiB = {ratio:.2}x the body",
+            body >> 20,
+            peak >> 10
+        );
         peaks.push(peak);
     }
     #[allow(clippy::cast_precision_loss)]
