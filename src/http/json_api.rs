@@ -394,22 +394,16 @@ impl JsonApi {
             return Err(fail(format!("no array at {:?} in the body", self.items_at)));
         }
         let next = self.next_of(&url, &response, read.next).map_err(fail)?;
-        let mut items = Vec::with_capacity(read.entries.len());
-        let mut rejected = Vec::new();
-        for (index, entry) in read.entries.into_iter().enumerate() {
-            match entry {
-                Ok(item) => items.push(item),
-                Err(error) => rejected.push((
-                    index as u64,
-                    FetchError::permanent(format!(
-                        "item {index} at {:?} does not fit the item type: {error}",
-                        self.items_at
-                    ))
-                    .with_status(status)
-                    .with_url(url.as_str()),
-                )),
-            }
-        }
+        let items_at = &self.items_at;
+        let rejected = read.rejected.into_iter().map(|(index, error)| {
+            let error = FetchError::permanent(format!(
+                "item {index} at {items_at:?} does not fit the item type: {error}"
+            ))
+            .with_status(status)
+            .with_url(url.as_str());
+            (index, error)
+        });
+        let items = read.items;
         let mut page = Page::with_next(items, next).with_fingerprint(read.fingerprint);
         for (index, error) in rejected {
             page = page.reject(index, error);
@@ -613,7 +607,14 @@ impl fmt::Debug for JsonApi {
 
 /// Reads a body, refusing one over `max` bytes.
 async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u8>, FetchError> {
-    let mut body = Vec::new();
+    // Sized from Content-Length when it is announced (up to the limit): one
+    // allocation, not a doubling that can reach twice the body.
+    let announced = response
+        .headers()
+        .get(isahc::http::header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.trim().parse::<u64>().ok())
+        .map_or(0, |length| length.min(max).saturating_add(1));
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     response
         .body_mut()
         .take(max.saturating_add(1))

@@ -17,8 +17,10 @@ use crate::paginate::fingerprint::Fingerprinter;
 
 /// What a page body held.
 pub(crate) struct PageBody<T> {
-    /// Every entry of the items' array, in order: an item, or why it is not one.
-    pub(crate) entries: Vec<Result<T, serde_json::Error>>,
+    /// The entries of the items' array that are items, in order.
+    pub(crate) items: Vec<T>,
+    /// The entries that are not, with their index among all entries.
+    pub(crate) rejected: Vec<(u64, serde_json::Error)>,
     /// The fingerprint of the entries' raw bytes.
     pub(crate) fingerprint: u128,
     /// The value at the next pointer, if asked for and present.
@@ -35,7 +37,8 @@ pub(crate) fn read_page<T: DeserializeOwned>(
     prints: &Fingerprinter,
 ) -> Result<PageBody<T>, serde_json::Error> {
     let mut page = PageBody {
-        entries: Vec::new(),
+        items: Vec::new(),
+        rejected: Vec::new(),
         fingerprint: 0,
         next: None,
         found_items: false,
@@ -205,7 +208,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Items<'_, T> {
             let text = raw.get();
             walk.raw_prints
                 .push(walk.prints.of_parts([text.as_bytes()]).to_le_bytes());
-            walk.out.entries.push(serde_json::from_str(text));
+            let index = (walk.out.items.len() + walk.out.rejected.len()) as u64;
+            match serde_json::from_str(text) {
+                Ok(item) => walk.out.items.push(item),
+                Err(error) => walk.out.rejected.push((index, error)),
+            }
         }
         Ok(())
     }
@@ -246,8 +253,8 @@ mod tests {
         let page =
             read_page::<u32>(body, "/data", Some("/meta/next"), &Fingerprinter::new()).unwrap();
         assert!(page.found_items);
-        assert_eq!(page.entries.len(), 3);
-        assert!(page.entries[1].is_err());
+        assert_eq!((page.items.len(), page.rejected.len()), (2, 1));
+        assert_eq!(page.rejected[0].0, 1);
         assert_eq!(page.next, Some(serde_json::json!("c2")));
     }
 
@@ -271,7 +278,7 @@ mod tests {
             &prints,
         )
         .unwrap();
-        assert_eq!(page.entries.len(), 1);
+        assert_eq!(page.items, [7]);
         let page = read_page::<u32>(br#"{"d": {"not": "an array"}}"#, "/d", None, &prints).unwrap();
         assert!(!page.found_items);
         assert!(read_page::<u32>(br#"{"d": [1, 2"#, "/d", None, &prints).is_err());
