@@ -205,18 +205,16 @@ where
             return Poll::Ready(this.last.take());
         }
         match this.step(cx) {
-            // A close() given up part-way leaves the phase past `Running`: whatever
-            // the body yields from then on is not delivered (`step` drops it).
-            (Some(item), Poll::Pending) if this.handoff.phase() == Phase::Running => {
-                Poll::Ready(Some(item))
-            }
+            // After a close (even one given up part-way) a yield hands over nothing,
+            // so an item here was yielded while running.
+            (Some(item), Poll::Pending) => Poll::Ready(Some(item)),
             // The body ignored `Resume::Close` and yielded again: it is dropped at
             // that yield, as `close` would, instead of sleeping with no waker.
-            (_, Poll::Pending) if this.handoff.phase() == Phase::Ignored => {
+            (None, Poll::Pending) if this.handoff.phase() == Phase::Ignored => {
                 this.body = None;
                 Poll::Ready(None)
             }
-            (_, Poll::Pending) => Poll::Pending,
+            (None, Poll::Pending) => Poll::Pending,
             (item, Poll::Ready(output)) => {
                 let last = output.and_then(Completion::into_last_item);
                 match item {

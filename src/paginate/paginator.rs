@@ -337,6 +337,9 @@ struct InFlight<T> {
     key: PageKey,
     number: u64,
     slot: Slot<T>,
+    /// For a linked page whose next was seen before: that next, and the page
+    /// fetched with it (`None`: by the run this one resumed).
+    loops_to: Option<(String, Option<u64>)>,
 }
 
 /// The engine both streams share: a window of page fetches, delivered in order.
@@ -360,6 +363,8 @@ pub(crate) struct Engine<T> {
     last_page: Option<(u128, u64)>,
     /// Items to skip on the first page delivered (resuming).
     pub(crate) skip: u64,
+    /// The position of the error that ended the run, once it was handed over.
+    failed_at: Option<Position>,
     /// An error found while delivering the last page (its next loops), reported
     /// after that page.
     pending: Option<PageError>,
@@ -382,6 +387,7 @@ impl<T> Engine<T> {
         Self {
             prints,
             last_page: None,
+            failed_at: None,
             next_key: Some(settings.start.clone()),
             skip: settings.skip,
             settings,
@@ -417,6 +423,9 @@ impl<T> Engine<T> {
     /// The position of the first item after the pages delivered so far, or `None`
     /// when the source is finished.
     pub(crate) fn position(&self) -> Option<Position> {
+        if let Some(failed_at) = &self.failed_at {
+            return Some(failed_at.clone());
+        }
         // Before the first page is delivered, a resumed run still owes its skip.
         let skip = if self.delivered == 0 { self.skip } else { 0 };
         if let Some(front) = self.window.front() {
@@ -463,6 +472,7 @@ impl<T> Engine<T> {
                 key,
                 number: self.started,
                 slot: Slot::Fetching(attempts),
+                loops_to: None,
             });
         }
     }
@@ -476,6 +486,7 @@ impl<T> Engine<T> {
         T: Send + 'static,
     {
         if let Some(error) = self.pending.take() {
+            self.failed_at = Some(error.position().clone());
             return Poll::Ready(Some(Err(error)));
         }
         loop {
@@ -499,6 +510,7 @@ impl<T> Engine<T> {
                 key,
                 number,
                 slot: Slot::Done(result, attempts),
+                loops_to,
             }) = self.window.pop_front()
             else {
                 unreachable!("the front is done")
@@ -517,7 +529,11 @@ impl<T> Engine<T> {
             // frees: the next page loads while the consumer works on this one.
             self.start_fetches();
             self.poll_fetches(cx);
-            return Poll::Ready(Some(self.deliver(key, number, result, attempts)));
+            let delivered = self.deliver(key, number, result, attempts, loops_to);
+            if let Err(error) = &delivered {
+                self.failed_at = Some(error.position().clone());
+            }
+            return Poll::Ready(Some(delivered));
         }
     }
 
@@ -545,22 +561,24 @@ impl<T> Engine<T> {
     /// After linked page `index` is fetched: its next cursor or URL becomes the next
     /// key, unless the API loops.
     fn link_next(&mut self, index: usize) {
-        let entry = &self.window[index];
+        let is_url = self.is_url_chain();
+        let entry = &mut self.window[index];
         let Slot::Done(Ok(page), _) = &entry.slot else {
             return;
         };
-        match &page.next {
-            None => self.exhausted = true,
-            Some(next) => {
-                let print = self.prints.of_key(next, self.is_url_chain());
-                match self.seen.entry(print) {
-                    // Reported when this page is delivered.
-                    std::collections::hash_map::Entry::Occupied(_) => self.exhausted = true,
-                    std::collections::hash_map::Entry::Vacant(vacant) => {
-                        vacant.insert(Some(entry.number + 1));
-                        self.next_key = Some(linked_key(&entry.key, next));
-                    }
-                }
+        let Some(next) = &page.next else {
+            self.exhausted = true;
+            return;
+        };
+        match self.seen.entry(self.prints.of_key(next, is_url)) {
+            // Reported after this page is delivered.
+            std::collections::hash_map::Entry::Occupied(seen) => {
+                entry.loops_to = Some((next.clone(), *seen.get()));
+                self.exhausted = true;
+            }
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(Some(entry.number + 1));
+                self.next_key = Some(linked_key(&entry.key, next));
             }
         }
     }
@@ -571,6 +589,7 @@ impl<T> Engine<T> {
         number: u64,
         result: Result<Page<T>, FetchError>,
         attempts: u32,
+        looping: Option<(String, Option<u64>)>,
     ) -> Result<Fetched<T>, PageError> {
         let mut page = match result {
             Ok(page) => page,
@@ -591,17 +610,10 @@ impl<T> Engine<T> {
             error.set_position(past_page);
             return Err(error);
         }
-        let looping = match (self.settings.chain, &page.next) {
-            (Chain::Linked, Some(next)) => self
-                .seen
-                .get(&self.prints.of_key(next, self.is_url_chain()))
-                .filter(|&&page| page != Some(number + 1))
-                .map(|&earlier| (next.clone(), earlier)),
-            _ => None,
-        };
+        let numbered_next = self.after(&key);
         let overflows = matches!(self.settings.chain, Chain::Numbered { .. })
             && !self.is_last_numbered(&page)
-            && self.after(&key).is_none();
+            && numbered_next.is_none();
         self.delivered += 1;
         if let Some((next, earlier)) = looping {
             // This page is fine and is delivered; what it points to is not. The error
@@ -622,7 +634,7 @@ impl<T> Engine<T> {
             self.pending = Some(error);
         }
         let next_position = match (self.settings.chain, &page.next) {
-            (Chain::Numbered { .. }, _) => self.after(&key),
+            (Chain::Numbered { .. }, _) => numbered_next,
             (Chain::Linked, Some(next)) => Some(linked_key(&key, next)),
             (Chain::Linked, None) => None,
         };

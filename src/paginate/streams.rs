@@ -25,8 +25,6 @@ use super::{FetchError, Fetched, PageError, PageErrorKind, PageKey, Position};
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<T> {
     engine: Engine<T>,
-    /// The position of the error that ended the stream.
-    failed_at: Option<Position>,
     done: bool,
 }
 
@@ -34,7 +32,6 @@ impl<T> Pages<T> {
     pub(crate) fn new(engine: Engine<T>) -> Self {
         Self {
             engine,
-            failed_at: None,
             done: false,
         }
     }
@@ -42,9 +39,6 @@ impl<T> Pages<T> {
     /// Where to go on from: the first page not delivered, or `None` once the
     /// source is finished.
     pub fn position(&self) -> Option<Position> {
-        if let Some(position) = &self.failed_at {
-            return Some(position.clone());
-        }
         self.engine.position()
     }
 }
@@ -61,13 +55,8 @@ impl<T: Send + 'static> Stream for Pages<T> {
             return Poll::Ready(None);
         }
         let page = ready!(self.engine.poll_page(cx));
-        match &page {
-            None => self.done = true,
-            Some(Err(error)) => {
-                self.failed_at = Some(error.position().clone());
-                self.done = true;
-            }
-            Some(Ok(_)) => {}
+        if matches!(page, None | Some(Err(_))) {
+            self.done = true;
         }
         Poll::Ready(page)
     }
@@ -129,8 +118,6 @@ pub struct Items<T> {
     entries: u64,
     /// Where to go after the current page's last entry.
     after_page: Option<Position>,
-    /// The position of the error that ended the stream.
-    failed_at: Option<Position>,
     delivered: u64,
     done: bool,
 }
@@ -147,7 +134,6 @@ impl<T> Items<T> {
             index: 0,
             entries: 0,
             after_page: None,
-            failed_at: None,
             delivered: 0,
             done: false,
         }
@@ -172,9 +158,6 @@ impl<T> Items<T> {
     /// # });
     /// ```
     pub fn position(&self) -> Option<Position> {
-        if let Some(position) = &self.failed_at {
-            return Some(position.clone());
-        }
         match &self.key {
             Some(key) if self.index < self.entries => Some(Position::new(key.clone(), self.index)),
             _ => self.engine.position().or_else(|| {
@@ -272,7 +255,6 @@ impl<T: Send + 'static> Stream for Items<T> {
                 }
                 Some(Err(error)) => {
                     this.done = true;
-                    this.failed_at = Some(error.position().clone());
                     return Poll::Ready(Some(Err(error)));
                 }
                 Some(Ok(fetched)) => {
