@@ -394,18 +394,13 @@ impl JsonApi {
             return Err(fail(format!("no array at {:?} in the body", self.items_at)));
         }
         let next = self.next_of(&url, &response, read.next).map_err(fail)?;
-        let items_at = &self.items_at;
-        let rejected = read.rejected.into_iter().map(|(index, error)| {
-            let error = FetchError::permanent(format!(
-                "item {index} at {items_at:?} does not fit the item type: {error}"
-            ))
-            .with_status(status)
-            .with_url(url.as_str());
-            (index, error)
-        });
-        let items = read.items;
-        let mut page = Page::with_next(items, next).with_fingerprint(read.fingerprint);
-        for (index, error) in rejected {
+        let mut page = Page::with_next(read.items, next).with_fingerprint(read.fingerprint);
+        for (index, error) in read.rejected {
+            // The page error around it names the page, the entry and the URL.
+            let reason = format!("does not fit the item type: {error}");
+            let error = FetchError::permanent(reason)
+                .with_status(status)
+                .with_url(url.as_str());
             page = page.reject(index, error);
         }
         Ok(page)
@@ -481,13 +476,10 @@ impl JsonApi {
             .map_err(|error| format!("bad next URL {next:?}: {error}"))?;
         strip_user_info(&mut target);
         match (from.scheme(), target.scheme()) {
-            (_, "http" | "https") if !(from.scheme() == "https" && target.scheme() == "http") => {
-                Ok(target)
-            }
-            ("https", "http") if self.allow_https_to_http => Ok(target),
-            ("https", "http") => Err(format!(
+            ("https", "http") if !self.allow_https_to_http => Err(format!(
                 "the next URL {target} leaves https for http (from {from}); allow it with allow_https_to_http"
             )),
+            (_, "http" | "https") => Ok(target),
             (_, scheme) => Err(format!(
                 "the next URL {target} has scheme {scheme:?}, not http or https (from {from})"
             )),
@@ -566,25 +558,11 @@ fn redact(url: &Url) -> String {
     url.into()
 }
 
-/// `%XX` escapes decoded (user names and passwords in URLs are percent-encoded).
+/// A user name or password from a URL, percent-decoded.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        if let Some(byte) = decoded {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl fmt::Debug for JsonApi {
@@ -609,10 +587,7 @@ impl fmt::Debug for JsonApi {
 async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u8>, FetchError> {
     // Sized from Content-Length when it is announced (up to the limit): one
     // allocation, not a doubling that can reach twice the body.
-    let announced = response
-        .headers()
-        .get(isahc::http::header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.trim().parse::<u64>().ok())
+    let announced = super::content_length(response.headers())
         .map_or(0, |length| length.min(max).saturating_add(1));
     let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     response

@@ -43,9 +43,13 @@ pub fn body_chunks(response: isahc::Response<isahc::AsyncBody>) -> BodyChunks<is
     let encoded = headers
         .get(CONTENT_ENCODING)
         .is_some_and(|encoding| !encoding.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let expected = headers
+    let expected = content_length(headers).filter(|_| !encoded);
+    BodyChunks::new(response.into_body(), expected)
+}
+
+/// The `Content-Length` a response announces, if it is a number.
+fn content_length(headers: &isahc::http::HeaderMap) -> Option<u64> {
+    headers
         .get(CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.trim().parse::<u64>().ok())
-        .filter(|_| !encoded);
-    BodyChunks::new(response.into_body(), expected)
 }
