@@ -118,6 +118,25 @@ impl<T> Walk<'_, T> {
     }
 }
 
+impl<T: DeserializeOwned> Walk<'_, T> {
+    /// The items' array: each entry borrowed raw, fingerprinted, parsed into `T`
+    /// once.
+    fn read_items<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.out.found_items = true;
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            let text = raw.get();
+            self.raw_prints
+                .push(self.prints.of_parts([text.as_bytes()]).to_le_bytes());
+            let index = (self.out.items.len() + self.out.rejected.len()) as u64;
+            match serde_json::from_str(text) {
+                Ok(item) => self.out.items.push(item),
+                Err(error) => self.out.rejected.push((index, error)),
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
     type Value = ();
 
@@ -126,9 +145,6 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
             // The next cursor or URL: a small value, kept whole.
             self.out.next = Some(Value::deserialize(deserializer)?);
             return Ok(());
-        }
-        if self.is_items() {
-            return deserializer.deserialize_any(Items(self));
         }
         deserializer.deserialize_any(self)
     }
@@ -156,6 +172,9 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        if self.is_items() {
+            return self.read_items(seq);
+        }
         let mut index = 0usize;
         loop {
             let name = index.to_string();
@@ -170,58 +189,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
         }
     }
 
-    // Scalars on the way: nothing to find in them.
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// The items' array: each entry borrowed raw, fingerprinted, parsed into `T` once.
-struct Items<'a, T>(Walk<'a, T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for Items<'_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of items")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let walk = self.0;
-        walk.out.found_items = true;
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            let text = raw.get();
-            walk.raw_prints
-                .push(walk.prints.of_parts([text.as_bytes()]).to_le_bytes());
-            let index = (walk.out.items.len() + walk.out.rejected.len()) as u64;
-            match serde_json::from_str(text) {
-                Ok(item) => walk.out.items.push(item),
-                Err(error) => walk.out.rejected.push((index, error)),
-            }
-        }
-        Ok(())
-    }
-
-    // Anything but an array at the items' pointer: `found_items` stays false.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
+    // Scalars on the way, or where the items' array should be (then
+    // `found_items` stays false): nothing to find in them.
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
         Ok(())
     }
