@@ -151,15 +151,7 @@ impl<T> JsonArrayDecoder<T> {
 
     fn set_pointer(&mut self, pointer: &str) {
         pointer.clone_into(&mut self.pointer_text);
-        // A pointer is `/`-separated tokens with `~1` for `/` and `~0` for `~`; a
-        // missing leading `/` is forgiven.
-        self.pointer = pointer
-            .strip_prefix('/')
-            .unwrap_or(pointer)
-            .split('/')
-            .filter(|_| !pointer.is_empty())
-            .map(|token| token.replace("~1", "/").replace("~0", "~"))
-            .collect();
+        self.pointer = pointer_tokens(pointer);
     }
 
     /// The 1-based number of the item an error belongs to: the one being read
@@ -198,6 +190,18 @@ impl<T> fmt::Debug for JsonArrayDecoder<T> {
             .field("items", &self.items)
             .finish_non_exhaustive()
     }
+}
+
+/// A JSON pointer's tokens (RFC 6901): `/`-separated, with `~1` for `/` and `~0`
+/// for `~`; `""` is the whole document, and a missing leading `/` is forgiven.
+pub(crate) fn pointer_tokens(pointer: &str) -> Vec<String> {
+    pointer
+        .strip_prefix('/')
+        .unwrap_or(pointer)
+        .split('/')
+        .filter(|_| !pointer.is_empty())
+        .map(|token| token.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 fn is_whitespace(b: u8) -> bool {

@@ -66,7 +66,7 @@ mod read_chunks;
 mod stream_reader;
 
 #[cfg(feature = "json")]
-mod json_array;
+pub(crate) mod json_array;
 #[cfg(feature = "json")]
 mod json_scan;
 #[cfg(feature = "json")]

@@ -13,6 +13,7 @@ use serde::de::{
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::chunks::json_array::pointer_tokens;
 use crate::paginate::fingerprint::Fingerprinter;
 
 /// What a page body held.
@@ -43,8 +44,8 @@ pub(crate) fn read_page<T: DeserializeOwned>(
         next: None,
         found_items: false,
     };
-    let items_path = tokens(items_at);
-    let next_path = next_at.map(tokens);
+    let items_path = pointer_tokens(items_at);
+    let next_path = next_at.map(pointer_tokens);
     let mut raw_prints: Vec<[u8; 16]> = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     Walk {
@@ -61,19 +62,6 @@ pub(crate) fn read_page<T: DeserializeOwned>(
     deserializer.end()?;
     page.fingerprint = prints.of_parts(raw_prints.iter().map(<[u8; 16]>::as_slice));
     Ok(page)
-}
-
-/// A JSON pointer's tokens (RFC 6901), a missing leading `/` forgiven.
-fn tokens(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
-        .map(|token| token.replace("~1", "/").replace("~0", "~"))
-        .collect()
 }
 
 /// One value of the document at `depth`, on the way to the items, the next

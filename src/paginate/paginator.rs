@@ -294,6 +294,8 @@ impl<T> Paginator<T> {
     }
 
     /// What a repeated page's error tells the user to check.
+    // Only `JsonApi` (feature `http`) knows what to tell.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn repeat_hint(mut self, hint: String) -> Self {
         self.repeat_hint = Some(hint);
         self
