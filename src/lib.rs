@@ -50,6 +50,16 @@
 //! - `net` (feature `net`): TCP and Unix sockets as framed message streams, UDP datagrams,
 //!   many connections merged and tagged by peer; `net::ws` (feature `ws`): WebSockets.
 //!
+//! # Errors
+//!
+//! Every error type implements [`std::error::Error`] and says where (byte offset
+//! and line or record, page and URL, HTTP status). Each cause is printed once by
+//! an error reporter that walks `source()`: an error that includes a wrapped
+//! error's text in its message (a [`FrameError`](chunks::FrameError)'s I/O error, an
+//! [`EventsError`](events::EventsError)'s failure) returns what lies *below* that
+//! error from `source()`; an error that returns its cause from `source()` (a
+//! [`PageError`](paginate::PageError)'s fetch error) does not print it.
+//!
 //! # Feature flags
 //!
 //! | feature | default | what it adds |

@@ -227,12 +227,15 @@ fn json_message(error: &serde_json::Error) -> String {
     }
 }
 
+/// The message includes the text of the I/O or JSON error inside (where it is,
+/// then what): `source()` goes on below it, so error reporters print each cause
+/// once. The error itself is in [`FrameError::kind`].
 impl std::error::Error for FrameError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.inner.kind {
-            FrameErrorKind::Io(error) => Some(error),
+            FrameErrorKind::Io(error) => error.source(),
             #[cfg(feature = "json")]
-            FrameErrorKind::Json(error) => Some(error),
+            FrameErrorKind::Json(error) => error.source(),
             _ => None,
         }
     }

@@ -38,10 +38,12 @@ impl fmt::Display for EventsError {
     }
 }
 
+/// `Failed`'s message includes the source's error (`event source failed: ...`), so
+/// `source()` goes on below it: error reporters print each cause once.
 impl std::error::Error for EventsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Failed(error) => Some(&**error),
+            Self::Failed(error) => error.source(),
             Self::Overflow { .. } => None,
         }
     }

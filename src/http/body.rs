@@ -124,6 +124,8 @@ impl fmt::Display for BodyError {
     }
 }
 
+/// The message includes the read error's text, so `source()` goes on below it:
+/// error reporters print each cause once.
 impl std::error::Error for BodyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -131,7 +133,7 @@ impl std::error::Error for BodyError {
                 source: Some(source),
                 ..
             }
-            | Self::Io { source, .. } => Some(source),
+            | Self::Io { source, .. } => source.source(),
             _ => None,
         }
     }

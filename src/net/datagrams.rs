@@ -42,10 +42,12 @@ impl fmt::Display for DatagramError {
     }
 }
 
+/// `Io`'s message includes the I/O error, so `source()` goes on below it: error
+/// reporters print each cause once.
 impl std::error::Error for DatagramError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io(error) => Some(error),
+            Self::Io(error) => error.source(),
             Self::TooLarge { .. } => None,
         }
     }
