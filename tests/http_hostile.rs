@@ -354,3 +354,12 @@ fn errors_print_each_cause_once() {
     }
     assert!(messages[0].contains("HTTP 404"), "{messages:?}");
 }
+
+#[test]
+fn a_page_limit_of_u64_max_reads_the_page() {
+    let server = hostile();
+    let api = api_at(&server, "/same").items_at("/data").max_page_bytes(u64::MAX);
+    let (got, _) = run::<u32>(api.paginator().max_pages(1));
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().all(Result::is_ok), "{got:?}");
+}

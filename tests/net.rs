@@ -146,3 +146,16 @@ fn merged_connections_tag_each_message_with_its_peer_in_each_peers_order() {
         }
     });
 }
+
+#[test]
+fn a_datagram_limit_past_what_udp_carries_is_lowered_not_a_panic() {
+    smol::block_on(async {
+        let receiver = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = receiver.local_addr().unwrap();
+        let mut datagrams = net::datagrams(receiver, usize::MAX);
+        assert_eq!(datagrams.max_size(), net::MAX_UDP_PAYLOAD);
+        let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        sender.send_to(b"fits", address).await.unwrap();
+        assert_eq!(datagrams.next().await.unwrap().unwrap().0, &b"fits"[..]);
+    });
+}
