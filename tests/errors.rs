@@ -13,7 +13,7 @@ use std::io;
 use aiter::events::{self, Overflow};
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
-use support::FailingReader;
+use support::{FailingReader, error_chain as chain};
 
 /// A root cause with a cause of its own, to tell "below" from "the same".
 #[derive(Debug)]
@@ -44,17 +44,6 @@ impl Error for Deeper {}
 
 fn io_error() -> io::Error {
     io::Error::other(Root)
-}
-
-/// Each message of the chain, outermost first.
-fn chain(error: &dyn Error) -> Vec<String> {
-    let mut messages = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        messages.push(cause.to_string());
-        source = cause.source();
-    }
-    messages
 }
 
 /// Every cause is printed once when the chain is joined, and nothing is lost.

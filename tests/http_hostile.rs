@@ -5,6 +5,7 @@
 
 #[path = "support/http_server.rs"]
 mod http_server;
+mod support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use futures_lite::StreamExt;
 use http_server::TestServer;
 use isahc::config::{Configurable, RedirectPolicy};
 use serde_json::{Value, json};
+use support::error_chain as chain;
 
 fn query(conn: &trillium::Conn) -> HashMap<String, String> {
     url::form_urlencoded::parse(conn.querystring().as_bytes())
@@ -94,17 +96,6 @@ fn run<T: serde::de::DeserializeOwned + Send + 'static>(
         }
         (got, items.position())
     })
-}
-
-/// `error: cause: cause...`, as an error reporter prints it.
-fn chain(error: &dyn std::error::Error) -> Vec<String> {
-    let mut messages = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        messages.push(cause.to_string());
-        source = cause.source();
-    }
-    messages
 }
 
 #[test]
@@ -358,7 +349,9 @@ fn errors_print_each_cause_once() {
 #[test]
 fn a_page_limit_of_u64_max_reads_the_page() {
     let server = hostile();
-    let api = api_at(&server, "/same").items_at("/data").max_page_bytes(u64::MAX);
+    let api = api_at(&server, "/same")
+        .items_at("/data")
+        .max_page_bytes(u64::MAX);
     let (got, _) = run::<u32>(api.paginator().max_pages(1));
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(Result::is_ok), "{got:?}");

@@ -2,6 +2,8 @@
 //! loops, caps, resume and the shared rate budget. (The HTTP side is tested against a
 //! real server in `tests/http_paginate.rs`.)
 
+mod support;
+
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use aiter::paginate::{
 };
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
+use support::error_chain;
 
 /// Items of a run, or the error's Display and position.
 fn run<T: Send + 'static>(paginator: Paginator<T>) -> (Vec<T>, Option<(String, Position)>) {
@@ -20,23 +23,16 @@ fn run<T: Send + 'static>(paginator: Paginator<T>) -> (Vec<T>, Option<(String, P
         while let Some(item) = items.next().await {
             match item {
                 Ok(item) => got.push(item.item),
-                Err(error) => return (got, Some((chain(&error), error.position().clone()))),
+                Err(error) => {
+                    return (
+                        got,
+                        Some((error_chain(&error).join(": "), error.position().clone())),
+                    );
+                }
             }
         }
         (got, None)
     })
-}
-
-/// The error and its causes, joined as an error reporter prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn numbered_page(key: &PageKey, pages: u64, per_page: u64) -> Page<u64> {

@@ -105,3 +105,15 @@ impl AsyncRead for Endless {
         Poll::Ready(Ok(n))
     }
 }
+
+/// Each message of an error's chain, outermost first: what an error reporter
+/// prints, joined with `: `.
+pub fn error_chain(error: &dyn std::error::Error) -> Vec<String> {
+    let mut messages = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        messages.push(cause.to_string());
+        source = cause.source();
+    }
+    messages
+}
