@@ -186,12 +186,26 @@ impl<T> Page<T> {
     }
 }
 
+/// Pages are equal when their items, next, fingerprint and rejected entries (each
+/// one's index and message: a [`FetchError`] has no equality of its own) are.
+///
+/// ```
+/// use aiter::paginate::{FetchError, Page};
+/// let page = || Page::new(vec![1]).reject(1, FetchError::permanent("bad"));
+/// assert_eq!(page(), page());
+/// assert_ne!(page(), Page::new(vec![1]).reject(1, FetchError::permanent("worse")));
+/// ```
 impl<T: PartialEq> PartialEq for Page<T> {
     fn eq(&self, other: &Self) -> bool {
+        let rejected = |page: &Self| {
+            page.rejected()
+                .map(|(index, error)| (index, error.to_string()))
+                .collect::<Vec<_>>()
+        };
         self.items == other.items
             && self.next == other.next
             && self.fingerprint == other.fingerprint
-            && self.rejected.len() == other.rejected.len()
+            && rejected(self) == rejected(other)
     }
 }
 
