@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 /// An error for one frame, or for the input as a whole, saying where it happened.
 ///
@@ -82,13 +83,21 @@ pub enum FrameErrorKind {
     InvalidInput(String),
     /// Reading or writing the underlying I/O failed.
     Io(io::Error),
+    /// Nothing arrived for this long ([`Frames::idle_timeout`](super::Frames::idle_timeout)).
+    IdleTimeout(Duration),
+    /// A frame begun was not complete within this long
+    /// ([`Frames::read_timeout`](super::Frames::read_timeout)).
+    ReadTimeout(Duration),
 }
 
 impl FrameError {
     /// An error of `kind` for the frame starting at byte `offset`.
     pub fn new(kind: FrameErrorKind, offset: u64) -> Self {
         let fatal = match &kind {
-            FrameErrorKind::Io(_) | FrameErrorKind::UnexpectedEof => true,
+            FrameErrorKind::Io(_)
+            | FrameErrorKind::UnexpectedEof
+            | FrameErrorKind::IdleTimeout(_)
+            | FrameErrorKind::ReadTimeout(_) => true,
             #[cfg(feature = "json")]
             FrameErrorKind::JsonSyntax(_) | FrameErrorKind::NoArray(_) => true,
             _ => false,
@@ -211,6 +220,10 @@ impl fmt::Display for FrameErrorKind {
             Self::NoArray(pointer) => write!(f, "no JSON array at pointer {pointer:?}"),
             Self::InvalidInput(message) => f.write_str(message),
             Self::Io(error) => write!(f, "I/O error: {error}"),
+            Self::IdleTimeout(after) => write!(f, "idle timeout: nothing received for {after:?}"),
+            Self::ReadTimeout(after) => {
+                write!(f, "read timeout: frame not complete within {after:?}")
+            }
         }
     }
 }
@@ -248,6 +261,9 @@ impl From<FrameError> for io::Error {
         let kind = match error.inner.kind {
             FrameErrorKind::Io(io) => return io,
             FrameErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
+            FrameErrorKind::IdleTimeout(_) | FrameErrorKind::ReadTimeout(_) => {
+                io::ErrorKind::TimedOut
+            }
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, error.to_string())

@@ -3,13 +3,16 @@
 use std::fmt;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use futures_lite::AsyncRead;
 use pin_project_lite::pin_project;
 
+use super::deadline::{Deadlines, Expired};
+use super::read_buffer::ReadBuffer;
 use super::{Decoded, Decoder, FrameError, FrameErrorKind, Input};
 
 /// How much [`Frames`] asks of the reader at a time: 64 KiB.
@@ -68,9 +71,9 @@ pin_project! {
         #[pin]
         reader: Option<R>,
         decoder: D,
-        buf: Vec<u8>,
-        head: usize,
-        tail: usize,
+        buffer: ReadBuffer,
+        // Boxed: most inputs (files, bodies) have no timeouts.
+        deadlines: Option<Box<Deadlines>>,
         offset: u64,
         read_size: usize,
         eof: bool,
@@ -95,9 +98,8 @@ impl<R: AsyncRead, D: Decoder> Frames<R, D> {
         Self {
             reader: Some(reader),
             decoder,
-            buf: Vec::new(),
-            head: 0,
-            tail: 0,
+            buffer: ReadBuffer::default(),
+            deadlines: None,
             offset: 0,
             read_size: DEFAULT_READ_SIZE,
             eof: false,
@@ -138,12 +140,63 @@ impl<R, D> Frames<R, D> {
     /// Bytes of memory the buffer holds now: at most the decoder's limit plus one
     /// read, whatever the input.
     pub fn buffer_capacity(&self) -> usize {
-        self.buf.len()
+        self.buffer.capacity()
     }
 
     /// Bytes read but not yet part of a returned frame.
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.head..self.tail]
+        self.buffer.pending()
+    }
+
+    /// Ends the stream with a [`FrameErrorKind::IdleTimeout`] error when nothing
+    /// arrives for `timeout` (counted from this call, then from the last bytes
+    /// received). For sockets, where a peer can otherwise hold a connection open
+    /// forever; off by default.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use std::time::Duration;
+    /// use aiter::chunks::FrameErrorKind;
+    /// use futures_lite::StreamExt;
+    ///
+    /// let (silent, _writer) = smol::net::unix::UnixStream::pair()?;
+    /// let mut lines = aiter::chunks::lines(silent).idle_timeout(Duration::from_millis(20));
+    /// let error = lines.next().await.unwrap().unwrap_err();
+    /// assert!(matches!(error.kind(), FrameErrorKind::IdleTimeout(_)));
+    /// assert!(lines.next().await.is_none()); // and the stream has ended
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.deadlines
+            .get_or_insert_with(|| Box::new(Deadlines::new()))
+            .set_idle(timeout);
+        self
+    }
+
+    /// Ends the stream with a [`FrameErrorKind::ReadTimeout`] error when a frame
+    /// whose first bytes have arrived is not complete within `timeout`: a peer
+    /// that sends a line one byte a minute (a "slowloris") is cut off even though
+    /// it is never idle. Off by default.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use std::time::Duration;
+    /// use aiter::chunks::FrameErrorKind;
+    /// use futures_lite::{AsyncWriteExt, StreamExt};
+    ///
+    /// let (reader, mut writer) = smol::net::unix::UnixStream::pair()?;
+    /// writer.write_all(b"half a li").await?; // ...and never the rest
+    /// let mut lines = aiter::chunks::lines(reader).read_timeout(Duration::from_millis(20));
+    /// let error = lines.next().await.unwrap().unwrap_err();
+    /// assert!(matches!(error.kind(), FrameErrorKind::ReadTimeout(_)));
+    /// assert_eq!(error.offset(), 0); // where the frame began
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.deadlines
+            .get_or_insert_with(|| Box::new(Deadlines::new()))
+            .set_read(timeout);
+        self
     }
 }
 
@@ -156,7 +209,7 @@ impl<R: AsyncRead, D: Decoder> Stream for Frames<R, D> {
             if *this.done {
                 return Poll::Ready(None);
             }
-            let input = Input::new(&this.buf[*this.head..*this.tail], *this.offset, *this.eof);
+            let input = Input::new(this.buffer.pending(), *this.offset, *this.eof);
             let (consumed, outcome) = match this.decoder.decode(input) {
                 Decoded::Frame { consumed, frame } => (consumed, Some(frame)),
                 Decoded::NeedMore { consumed } => (consumed, None),
@@ -167,13 +220,15 @@ impl<R: AsyncRead, D: Decoder> Stream for Frames<R, D> {
                     return Poll::Ready(None);
                 }
             };
-            let consumed = consumed.min(*this.tail - *this.head);
-            *this.head += consumed;
+            let consumed = this.buffer.consume(consumed);
             *this.offset += consumed as u64;
             if let Some(frame) = outcome {
                 if frame.as_ref().is_err_and(FrameError::is_fatal) {
                     *this.done = true;
                     this.reader.set(None);
+                }
+                if let Some(deadlines) = this.deadlines {
+                    deadlines.on_frame(!this.buffer.is_empty());
                 }
                 return Poll::Ready(Some(frame));
             }
@@ -183,22 +238,39 @@ impl<R: AsyncRead, D: Decoder> Stream for Frames<R, D> {
             if *this.eof {
                 *this.done = true;
                 this.reader.set(None);
-                if *this.head == *this.tail {
+                if this.buffer.is_empty() {
                     return Poll::Ready(None);
                 }
                 let error = FrameError::new(FrameErrorKind::UnexpectedEof, *this.offset);
                 return Poll::Ready(Some(Err(position(error, this.decoder))));
             }
-            let limit = this.decoder.max_frame_len();
-            make_room(this.buf, this.head, this.tail, *this.read_size, limit);
             let Some(reader) = this.reader.as_mut().as_pin_mut() else {
                 *this.done = true;
                 return Poll::Ready(None);
             };
-            match reader.poll_read(cx, &mut this.buf[*this.tail..]) {
-                Poll::Pending => return Poll::Pending,
+            let was_empty = this.buffer.is_empty();
+            let limit = this.decoder.max_frame_len();
+            match this.buffer.poll_fill(reader, cx, *this.read_size, limit) {
+                Poll::Pending => {
+                    let Some(deadlines) = this.deadlines else {
+                        return Poll::Pending;
+                    };
+                    let expired = ready!(deadlines.poll_expired(cx, !was_empty));
+                    *this.done = true;
+                    this.reader.set(None);
+                    let kind = match expired {
+                        Expired::Idle(after) => FrameErrorKind::IdleTimeout(after),
+                        Expired::Read(after) => FrameErrorKind::ReadTimeout(after),
+                    };
+                    let error = FrameError::new(kind, *this.offset);
+                    return Poll::Ready(Some(Err(position(error, this.decoder))));
+                }
                 Poll::Ready(Ok(0)) => *this.eof = true,
-                Poll::Ready(Ok(n)) => *this.tail += n,
+                Poll::Ready(Ok(_)) => {
+                    if let Some(deadlines) = this.deadlines {
+                        deadlines.on_bytes(was_empty);
+                    }
+                }
                 Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(error)) => {
                     *this.done = true;
@@ -222,40 +294,6 @@ fn position<D: Decoder>(mut error: FrameError, decoder: &D) -> FrameError {
     error
 }
 
-/// Makes at least a quarter of `read_size` free after `tail`: first by dropping
-/// consumed bytes, then by growing (only while one pending frame needs it), by
-/// doubling but never past the decoder's limit plus one read. A large buffer left
-/// over from a large frame is given back once it is empty.
-fn make_room(
-    buf: &mut Vec<u8>,
-    head: &mut usize,
-    tail: &mut usize,
-    read_size: usize,
-    limit: Option<usize>,
-) {
-    if *head == *tail {
-        *head = 0;
-        *tail = 0;
-        if buf.len() > 4 * read_size {
-            *buf = Vec::new();
-        }
-    }
-    let wanted = read_size.div_ceil(4);
-    if buf.len() - *tail >= wanted {
-        return;
-    }
-    if *head > 0 {
-        buf.copy_within(*head..*tail, 0);
-        *tail -= *head;
-        *head = 0;
-    }
-    if buf.len() - *tail < wanted {
-        let doubled = (buf.len() * 2).max(*tail + read_size);
-        let ceiling = limit.map_or(usize::MAX, |limit| limit.saturating_add(read_size));
-        buf.resize(doubled.min(ceiling).max(*tail + wanted), 0);
-    }
-}
-
 impl<R: AsyncRead, D: Decoder> FusedStream for Frames<R, D> {
     fn is_terminated(&self) -> bool {
         self.done
@@ -267,7 +305,7 @@ impl<R, D: fmt::Debug> fmt::Debug for Frames<R, D> {
         f.debug_struct("Frames")
             .field("decoder", &self.decoder)
             .field("offset", &self.offset)
-            .field("buffered", &(self.tail - self.head))
+            .field("buffered", &self.buffer.pending().len())
             .field("eof", &self.eof)
             .field("done", &self.done)
             .finish_non_exhaustive()

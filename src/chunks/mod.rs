@@ -56,12 +56,14 @@
 //! # Ok(()) }).unwrap();
 //! ```
 
+mod deadline;
 mod decoder;
 mod encode;
 mod error;
 mod frames;
 mod length_delimited;
 mod lines;
+mod read_buffer;
 mod read_chunks;
 mod stream_reader;
 

@@ -2,11 +2,22 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
+use futures_core::stream::FusedStream;
+
+use super::ready_queue::{ReadyQueue, StreamWaker};
 
 /// What a [`Merge`] says about one of its streams.
+///
+/// ```
+/// use aiter::net::PeerEvent;
+///
+/// let event: PeerEvent<&str> = PeerEvent::Message("hello");
+/// assert_ne!(event, PeerEvent::Closed);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeerEvent<T> {
     /// The stream's next item.
@@ -19,12 +30,32 @@ pub enum PeerEvent<T> {
 /// address, a connection id), in each stream's own order, and a
 /// [`PeerEvent::Closed`] marks the end of each stream.
 ///
-/// Streams are polled in turn, starting after the one that gave the last item, so
-/// a busy peer cannot starve the others. Nothing is read ahead: a stream is polled
-/// only when the merge is, so a slow consumer slows every peer (backpressure)
-/// instead of buffering. Streams can be added at any time; the merge ends only
-/// after [`Merge::close`] and the end of every stream (until then, with no stream,
-/// it waits).
+/// # Cost
+///
+/// Each stream gets a waker of its own, which puts the stream on a ready queue. A
+/// poll of the merge polls only the streams on that queue, so a message costs the
+/// same with ten connections as with ten thousand, as with
+/// `futures::stream::SelectAll` (and unlike designs that poll every stream on
+/// every wakeup). A stream costs its own size plus about 100 bytes.
+///
+/// # Fairness and backpressure
+///
+/// A stream that gives an item goes to the back of the queue: one item per stream
+/// per turn, so a busy peer cannot starve the others. A poll polls each queued
+/// stream at most once, then yields to the executor. Nothing is read ahead: a
+/// stream is polled only when the merge is, so a slow consumer slows every peer
+/// (backpressure) instead of buffering.
+///
+/// # Adding and ending
+///
+/// Streams can be added at any time, between polls; a stream leaves after its end,
+/// reported as [`PeerEvent::Closed`]. The merge ends only after [`Merge::close`]
+/// and the end of every stream (until then, with no stream, it waits).
+///
+/// # Cancellation safety
+///
+/// `next()` is cancellation safe: an item is taken from its stream only when it
+/// is returned.
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -41,57 +72,121 @@ pub enum PeerEvent<T> {
 /// assert_eq!(events.iter().filter(|(_, e)| *e == PeerEvent::Closed).count(), 2);
 /// # });
 /// ```
-///
-/// Each poll looks at the streams in turn, so one item costs O(streams); it suits
-/// the tens to thousands of connections of a server, not millions.
 #[must_use = "streams do nothing unless polled"]
 pub struct Merge<K, S> {
-    streams: Vec<(K, S)>,
-    next: usize,
+    slots: Vec<Option<Slot<K, S>>>,
+    /// Indexes of empty slots, reused before the vector grows.
+    free: Vec<usize>,
+    live: usize,
+    ready: Arc<ReadyQueue>,
     closed: bool,
-    waker: Option<Waker>,
+}
+
+struct Slot<K, S> {
+    key: K,
+    stream: S,
+    handle: Arc<StreamWaker>,
+    waker: Waker,
 }
 
 impl<K, S> Merge<K, S> {
     /// An empty merge, open to new streams.
+    ///
+    /// ```
+    /// let merged: aiter::net::Merge<u32, futures_lite::stream::Empty<()>> = aiter::net::Merge::new();
+    /// assert!(merged.is_empty());
+    /// ```
     pub fn new() -> Self {
         Self {
-            streams: Vec::new(),
-            next: 0,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            ready: Arc::default(),
             closed: false,
-            waker: None,
         }
     }
 
-    /// Adds a stream, tagged with `key`.
+    /// Adds a stream, tagged with `key`. It is polled at the merge's next poll.
+    ///
+    /// ```
+    /// use futures_lite::stream;
+    ///
+    /// let mut merged = aiter::net::Merge::new();
+    /// merged.push(7, stream::iter([1, 2]));
+    /// assert_eq!(merged.len(), 1);
+    /// ```
     pub fn push(&mut self, key: K, stream: S) {
-        self.streams.push((key, stream));
-        if let Some(waker) = self.waker.take() {
-            waker.wake();
+        let index = self.free.pop().unwrap_or(self.slots.len());
+        let (handle, waker) = StreamWaker::queued(index, &self.ready);
+        let slot = Some(Slot {
+            key,
+            stream,
+            handle,
+            waker,
+        });
+        if index == self.slots.len() {
+            self.slots.push(slot);
+        } else {
+            self.slots[index] = slot;
         }
+        self.live += 1;
     }
 
     /// Takes no more streams: the merge ends once every stream has ended.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut merged: aiter::net::Merge<u8, futures_lite::stream::Empty<()>> = aiter::net::Merge::new();
+    /// merged.close();
+    /// assert!(merged.next().await.is_none());
+    /// # });
+    /// ```
     pub fn close(&mut self) {
         self.closed = true;
-        if let Some(waker) = self.waker.take() {
-            waker.wake();
-        }
+        // The task polling the merge may now be at its end.
+        self.ready.wake_task();
     }
 
     /// Streams not yet ended.
+    ///
+    /// ```
+    /// let merged: aiter::net::Merge<u8, futures_lite::stream::Empty<()>> = aiter::net::Merge::new();
+    /// assert_eq!(merged.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
-        self.streams.len()
+        self.live
     }
 
     /// True when no stream is left.
+    ///
+    /// ```
+    /// let mut merged = aiter::net::Merge::new();
+    /// merged.push("a", futures_lite::stream::empty::<()>());
+    /// assert!(!merged.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
-        self.streams.is_empty()
+        self.live == 0
     }
 
     /// The keys of the streams not yet ended.
+    ///
+    /// ```
+    /// let mut merged = aiter::net::Merge::new();
+    /// merged.push("a", futures_lite::stream::empty::<()>());
+    /// assert_eq!(merged.keys().collect::<Vec<_>>(), [&"a"]);
+    /// ```
     pub fn keys(&self) -> impl Iterator<Item = &K> {
-        self.streams.iter().map(|(key, _)| key)
+        self.slots.iter().flatten().map(|slot| &slot.key)
+    }
+
+    fn remove(&mut self, index: usize) -> K {
+        let slot = self.slots[index].take().expect("a live slot");
+        slot.handle.retire();
+        self.free.push(index);
+        self.live -= 1;
+        slot.key
     }
 }
 
@@ -106,38 +201,53 @@ impl<K: Clone + Unpin, S: Stream + Unpin> Stream for Merge<K, S> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let count = this.streams.len();
-        for turn in 0..count {
-            let index = (this.next + turn) % count;
-            let (key, stream) = &mut this.streams[index];
-            match Pin::new(stream).poll_next(cx) {
+        this.ready.register(cx.waker());
+        // Each stream queued now is polled at most once in this call; streams woken
+        // while we poll wait for the next call, so one poll is bounded.
+        let mut budget = this.ready.len();
+        while budget > 0 {
+            budget -= 1;
+            let Some(index) = this.ready.pop() else { break };
+            let Some(Some(slot)) = this.slots.get_mut(index) else {
+                continue; // a stream that has left
+            };
+            slot.handle.unqueue();
+            let mut stream_cx = Context::from_waker(&slot.waker);
+            match Pin::new(&mut slot.stream).poll_next(&mut stream_cx) {
                 Poll::Ready(Some(item)) => {
-                    this.next = index + 1;
-                    return Poll::Ready(Some((key.clone(), PeerEvent::Message(item))));
+                    // It may have more without waking again: back of the queue.
+                    slot.handle.requeue();
+                    let key = slot.key.clone();
+                    return Poll::Ready(Some((key, PeerEvent::Message(item))));
                 }
                 Poll::Ready(None) => {
-                    let (key, _) = this.streams.swap_remove(index);
-                    this.next = index;
+                    let key = this.remove(index);
                     return Poll::Ready(Some((key, PeerEvent::Closed)));
                 }
                 Poll::Pending => {}
             }
         }
-        if this.streams.is_empty() && this.closed {
+        if this.live == 0 && this.closed {
             return Poll::Ready(None);
         }
-        this.waker = Some(cx.waker().clone());
+        if this.ready.len() > 0 {
+            // Streams woken while we polled: come back after the executor's other work.
+            cx.waker().wake_by_ref();
+        }
         Poll::Pending
+    }
+}
+
+impl<K: Clone + Unpin, S: Stream + Unpin> FusedStream for Merge<K, S> {
+    fn is_terminated(&self) -> bool {
+        self.live == 0 && self.closed
     }
 }
 
 impl<K: fmt::Debug, S> fmt::Debug for Merge<K, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Merge")
-            .field(
-                "keys",
-                &self.streams.iter().map(|(key, _)| key).collect::<Vec<_>>(),
-            )
+            .field("keys", &self.keys().collect::<Vec<_>>())
             .field("closed", &self.closed)
             .finish_non_exhaustive()
     }

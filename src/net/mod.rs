@@ -37,6 +37,7 @@
 
 mod datagrams;
 mod merge;
+mod ready_queue;
 #[cfg(feature = "ws")]
 pub mod ws;
 
