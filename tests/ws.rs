@@ -77,3 +77,78 @@ fn connect_refuses_urls_it_cannot_serve() {
         assert!(ws::connect("not a url").await.is_err());
     });
 }
+
+#[test]
+fn a_client_that_never_sends_its_handshake_is_dropped_after_the_handshake_timeout() {
+    smol::block_on(async {
+        let (listener, _) = listener().await;
+        let address = listener.local_addr().unwrap();
+        let _silent = async_net::TcpStream::connect(address).await.unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        let config = ws::Config::new().handshake_timeout(std::time::Duration::from_millis(150));
+        let start = std::time::Instant::now();
+        let Err(ws::WsError::Io(error)) = ws::accept_with(tcp, &config).await else {
+            panic!("a silent client must not complete a handshake")
+        };
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    });
+}
+
+#[test]
+fn a_server_that_never_answers_the_handshake_fails_connect_after_the_timeout() {
+    smol::block_on(async {
+        let (listener, url) = listener().await;
+        let config = ws::Config::new().handshake_timeout(std::time::Duration::from_millis(150));
+        let accepting = async {
+            let held = listener.accept().await.unwrap();
+            smol::Timer::after(std::time::Duration::from_secs(1)).await;
+            held
+        };
+        let connecting = ws::connect_with(&url, &config);
+        let (_held, result) = zip(accepting, connecting).await;
+        let Err(ws::WsError::Io(error)) = result else {
+            panic!("connect must time out")
+        };
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    });
+}
+
+#[test]
+fn split_halves_send_and_receive_from_two_tasks() {
+    smol::block_on(async {
+        let (listener, url) = listener().await;
+        // An echo server, on smol's executor threads.
+        let server = smol::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = ws::accept(tcp).await.unwrap();
+            while let Some(Ok(message)) = socket.next().await {
+                socket.send(message).await.unwrap();
+            }
+        });
+        let (mut sender, mut receiver) = ws::connect(&url).await.unwrap().split();
+        let sending = smol::spawn(async move {
+            for n in 0..500 {
+                sender.send(format!("echo {n}")).await.unwrap();
+            }
+            sender
+        });
+        let receiving = smol::spawn(async move {
+            let mut got = Vec::new();
+            while got.len() < 500 {
+                let message = receiver.next().await.unwrap().unwrap();
+                got.push(message.into_text().unwrap().to_string());
+            }
+            (receiver, got)
+        });
+        let mut sender = sending.await;
+        let (mut receiver, got) = receiving.await;
+        assert_eq!(
+            got,
+            (0..500).map(|n| format!("echo {n}")).collect::<Vec<_>>()
+        );
+        sender.close().await.unwrap();
+        assert!(receiver.next().await.is_none());
+        server.await;
+    });
+}

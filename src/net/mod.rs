@@ -1,10 +1,10 @@
 //! Sockets as message streams (feature `net`), on smol's `async-net`: the lesson's
 //! `socketMessages(socket)` on real TCP, Unix and UDP sockets.
 //!
-//! - [`framed`] (and [`lines`], [`ndjson()`], [`length_delimited`]) splits a TCP or
-//!   Unix stream socket into a stream of frames, decoded by the
-//!   [`chunks`](crate::chunks) decoders, and a [`FrameWriter`] that sends frames
-//!   the other side decodes the same way.
+//! - [`framed`] (and [`lines`], [`ndjson()`], [`length_delimited`]) splits a
+//!   connection (TCP, Unix, TLS: anything `AsyncRead + AsyncWrite`) into a stream
+//!   of frames, decoded by the [`chunks`](crate::chunks) decoders, and a
+//!   [`FrameWriter`] that sends frames the other side decodes the same way.
 //! - [`datagrams`] is a UDP socket as a stream of `(Bytes, SocketAddr)`, with a
 //!   maximum size.
 //! - [`Merge`] turns many connections' streams into one, each message tagged with
@@ -12,9 +12,23 @@
 //!
 //! The guarantees are the decoders': a peer that closes its side after writing has
 //! every message it wrote delivered, then its stream ends; a message over the limit
-//! is an error item and the connection goes on; memory per connection is bounded by
-//! the limit. Nothing reads ahead of the consumer, so a slow consumer slows the
-//! peers down through TCP itself (backpressure) instead of buffering.
+//! ([`DEFAULT_MAX_FRAME_LEN`], 64 KiB, for sockets) is an error item and the
+//! connection goes on. Nothing reads ahead of the consumer, so a slow consumer
+//! slows the peers down through TCP itself (backpressure) instead of buffering.
+//!
+//! # Many peers
+//!
+//! - Memory: an idle connection holds no read buffer (a few hundred bytes of
+//!   aiter's state besides the socket); a connection in the middle of a message
+//!   holds at most the limit plus one read.
+//! - Time: [`Merge`] polls only the connections that were woken, so a message
+//!   costs the same with 10 or 10,000 connections.
+//! - Timeouts, off by default, per connection: [`Frames::idle_timeout`] (nothing
+//!   received for a while) and [`Frames::read_timeout`] (a message begun and not
+//!   finished in time). The stream then ends with a
+//!   [`FrameErrorKind::IdleTimeout`](crate::chunks::FrameErrorKind::IdleTimeout)
+//!   or [`ReadTimeout`](crate::chunks::FrameErrorKind::ReadTimeout) error, and a
+//!   [`Merge`] reports [`PeerEvent::Closed`] after it.
 //!
 //! ```
 //! # futures_lite::future::block_on(async {
@@ -41,6 +55,7 @@ mod ready_queue;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+use futures_lite::io::{ReadHalf, WriteHalf};
 use futures_lite::{AsyncRead, AsyncWrite};
 
 use crate::chunks::{
@@ -51,12 +66,45 @@ use crate::chunks::{
 pub use datagrams::{DEFAULT_MAX_DATAGRAM, DatagramError, Datagrams, MAX_UDP_PAYLOAD, datagrams};
 pub use merge::{Merge, PeerEvent};
 
-/// Splits a stream socket into a stream of frames cut by `decoder` and a writer of
-/// frames made by `encoder`. Works with any socket whose clones share the
-/// connection: `async_net::TcpStream`, `async_net::unix::UnixStream`.
+/// The longest message [`lines`], [`ndjson()`] and [`length_delimited`] accept
+/// unless told otherwise (`.max_len(n)` on the stream): 64 KiB, both ways.
+///
+/// Files get [`DEFAULT_MAX_FRAME_LEN`](crate::chunks::DEFAULT_MAX_FRAME_LEN)
+/// (8 MiB); a socket gets less because a server has many of them and the peer
+/// chooses what it sends: a connection holds at most this limit plus one read
+/// (64 KiB) while a message is incomplete, so 10,000 peers each sending the
+/// largest message they may cost at most about 1.3 GiB, and idle ones cost
+/// nothing. A longer message is an error item and the connection goes on.
+///
+/// ```
+/// assert_eq!(aiter::net::DEFAULT_MAX_FRAME_LEN, 64 * 1024);
+/// ```
+pub const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
+
+/// The reading half of a connection given to [`framed`].
+pub type Reader<S> = ReadHalf<S>;
+
+/// The writing half of a connection given to [`framed`].
+pub type Writer<S> = WriteHalf<S>;
+
+/// Splits a connection into a stream of frames cut by `decoder` and a writer of
+/// frames made by `encoder`, usable from two tasks. Any connection works, one
+/// that cannot be cloned too (a TLS stream): the halves share it through
+/// [`futures_lite::io::split`].
 ///
 /// Closing the writer ([`FrameWriter::close`]) shuts down the sending side only;
-/// the frames still arriving are read to the end.
+/// the frames still arriving are read to the end. The decoder's limit is used as
+/// it is: give it one that fits a network peer (see [`DEFAULT_MAX_FRAME_LEN`]).
+///
+/// For timeouts, use [`Frames::idle_timeout`] and [`Frames::read_timeout`] on the
+/// stream: a peer that sends nothing, or sends a frame too slowly, then ends with
+/// an error instead of holding the connection forever.
+///
+/// # Memory
+///
+/// An idle connection (its reader waiting, no partial frame) holds no read
+/// buffer: see [`Frames`]. A busy one holds one read buffer (64 KiB), more only
+/// while one frame needs it, up to the decoder's limit plus one read.
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -70,19 +118,24 @@ pub use merge::{Merge, PeerEvent};
 /// assert_eq!(frames.next().await.unwrap()?, &b"\x00binary\xff"[..]);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
-pub fn framed<S, D, E>(socket: S, decoder: D, encoder: E) -> (Frames<S, D>, FrameWriter<S, E>)
+pub fn framed<S, D, E>(
+    connection: S,
+    decoder: D,
+    encoder: E,
+) -> (Frames<Reader<S>, D>, FrameWriter<Writer<S>, E>)
 where
-    S: AsyncRead + AsyncWrite + Clone + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
     D: Decoder,
 {
+    let (reader, writer) = futures_lite::io::split(connection);
     (
-        Frames::new(socket.clone(), decoder),
-        FrameWriter::new(socket, encoder),
+        Frames::new(reader, decoder),
+        FrameWriter::new(writer, encoder),
     )
 }
 
-/// [`framed`] with UTF-8 lines both ways (limit: 8 MiB a line; see
-/// [`Lines::max_len`]).
+/// [`framed`] with UTF-8 lines both ways, each at most [`DEFAULT_MAX_FRAME_LEN`]
+/// (64 KiB) unless set with [`Lines::max_len`].
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -96,14 +149,20 @@ where
 /// assert_eq!(lines.next().await.unwrap()?, "one line");
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
-pub fn lines<S>(socket: S) -> (Lines<S>, FrameWriter<S, LineEncoder>)
+pub fn lines<S>(connection: S) -> (Lines<Reader<S>>, FrameWriter<Writer<S>, LineEncoder>)
 where
-    S: AsyncRead + AsyncWrite + Clone + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    framed(socket, LineDecoder::new(), LineEncoder::new())
+    framed(
+        connection,
+        LineDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+        LineEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+    )
 }
 
-/// [`framed`] with NDJSON records of `T` both ways (feature `json`).
+/// [`framed`] with NDJSON records of `T` both ways (feature `json`), each at
+/// most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) unless set with
+/// [`Ndjson::max_len`](crate::chunks::Ndjson::max_len).
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -118,24 +177,25 @@ where
 /// ```
 #[cfg(feature = "json")]
 pub fn ndjson<T, S>(
-    socket: S,
+    connection: S,
 ) -> (
-    crate::chunks::Ndjson<S, T>,
-    FrameWriter<S, crate::chunks::NdjsonEncoder>,
+    crate::chunks::Ndjson<Reader<S>, T>,
+    FrameWriter<Writer<S>, crate::chunks::NdjsonEncoder>,
 )
 where
     T: serde::de::DeserializeOwned,
-    S: AsyncRead + AsyncWrite + Clone + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
     framed(
-        socket,
-        crate::chunks::NdjsonDecoder::new(),
-        crate::chunks::NdjsonEncoder::new(),
+        connection,
+        crate::chunks::NdjsonDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+        crate::chunks::NdjsonEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
     )
 }
 
-/// [`framed`] with length-delimited frames both ways (`u32` big-endian prefixes,
-/// 8 MiB limit).
+/// [`framed`] with length-delimited frames both ways (`u32` big-endian
+/// prefixes), each at most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) unless set with
+/// [`LengthDelimited::max_len`].
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -149,14 +209,17 @@ where
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
 pub fn length_delimited<S>(
-    socket: S,
-) -> (LengthDelimited<S>, FrameWriter<S, LengthDelimitedEncoder>)
+    connection: S,
+) -> (
+    LengthDelimited<Reader<S>>,
+    FrameWriter<Writer<S>, LengthDelimitedEncoder>,
+)
 where
-    S: AsyncRead + AsyncWrite + Clone + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
     framed(
-        socket,
-        LengthDelimitedDecoder::new(),
-        LengthDelimitedEncoder::new(),
+        connection,
+        LengthDelimitedDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+        LengthDelimitedEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
     )
 }
