@@ -1,18 +1,23 @@
 //! The lesson's `socketMessages(socket)` on real TCP connections: every
 //! connection's newline-delimited messages, merged into one loop.
 //!
-//! Run with: `cargo run --release --example socket_messages -- --listen ADDR [--max-line BYTES] [--connections N]`
+//! Run with: `cargo run --release --example socket_messages -- --listen ADDR [--max-line BYTES] [--connections N] [--idle-timeout SECS]`
 //!
 //! Prints `listening on ADDR` on stderr once bound (port 0 picks one). Prints
 //! `PEER\tMESSAGE` on stdout for each message, in each connection's order, each
 //! exactly once. A line longer than `--max-line` (default 64 KiB) prints
 //! `error: PEER: ...` on stderr and the connection goes on. With `--connections N`
 //! it exits 0 once N connections have been accepted, have closed, and have been
-//! printed. When stdout is slow, sockets are read slower (TCP backpressure): memory
-//! stays bounded and nothing is dropped.
+//! printed. With `--idle-timeout SECS`, a connection that sends nothing for that
+//! long prints `error: PEER: idle timeout` on stderr and is closed. When stdout is
+//! slow, sockets are read slower (TCP backpressure): memory stays bounded and
+//! nothing is dropped.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use aiter::chunks::FrameErrorKind;
 
 use aiter::net::{Merge, PeerEvent};
 use futures_lite::{AsyncWriteExt, StreamExt, future};
@@ -21,6 +26,7 @@ struct Args {
     listen: String,
     max_line: usize,
     connections: Option<usize>,
+    idle_timeout: Option<Duration>,
 }
 
 fn parse_args() -> Result<Args, lexopt::Error> {
@@ -28,12 +34,19 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     let mut listen = None;
     let mut max_line = 64 * 1024;
     let mut connections = None;
+    let mut idle_timeout = None;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
             Long("listen") => listen = Some(parser.value()?.string()?),
             Long("max-line") => max_line = parser.value()?.parse()?,
             Long("connections") => connections = Some(parser.value()?.parse()?),
+            Long("idle-timeout") => {
+                let secs: f64 = parser.value()?.parse()?;
+                let timeout = Duration::try_from_secs_f64(secs)
+                    .map_err(|_| format!("--idle-timeout: {secs} is not a number of seconds"))?;
+                idle_timeout = Some(timeout);
+            }
             _ => return Err(arg.unexpected()),
         }
     }
@@ -42,6 +55,7 @@ fn parse_args() -> Result<Args, lexopt::Error> {
         listen,
         max_line,
         connections,
+        idle_timeout,
     })
 }
 
@@ -61,7 +75,7 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(error) => {
             eprintln!(
-                "socket_messages: {error}\nusage: socket_messages --listen ADDR [--max-line BYTES] [--connections N]"
+                "socket_messages: {error}\nusage: socket_messages --listen ADDR [--max-line BYTES] [--connections N] [--idle-timeout SECS]"
             );
             return ExitCode::from(2);
         }
@@ -99,7 +113,11 @@ async fn serve(args: &Args) -> std::io::Result<()> {
         match next {
             Next::Accepted(Ok((stream, peer))) => {
                 accepted += 1;
-                messages.push(peer, aiter::chunks::lines(stream).max_len(args.max_line));
+                let mut lines = aiter::chunks::lines(stream).max_len(args.max_line);
+                if let Some(timeout) = args.idle_timeout {
+                    lines = lines.idle_timeout(timeout);
+                }
+                messages.push(peer, lines);
             }
             Next::Accepted(Err(error)) => eprintln!("error: accept: {error}"),
             Next::Merged(Some((peer, PeerEvent::Message(Ok(line))))) => {
@@ -108,7 +126,12 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                     .await?;
             }
             Next::Merged(Some((peer, PeerEvent::Message(Err(error))))) => {
-                eprintln!("error: {peer}: {error}");
+                // The connection is closed after a timeout: its stream has ended.
+                if matches!(error.kind(), FrameErrorKind::IdleTimeout(_)) {
+                    eprintln!("error: {peer}: idle timeout");
+                } else {
+                    eprintln!("error: {peer}: {error}");
+                }
             }
             Next::Merged(Some((_, PeerEvent::Closed))) => closed += 1,
             Next::Merged(None) => break,

@@ -144,3 +144,59 @@ fn a_usage_error_exits_2() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+#[test]
+fn an_idle_connection_is_reported_and_closed_after_idle_timeout() {
+    let (mut child, address, stderr) = start(&["--connections", "2", "--idle-timeout", "0.3"]);
+    let start = Instant::now();
+    let mut silent = TcpStream::connect(&address).unwrap();
+    let silent_peer = silent.local_addr().unwrap().to_string();
+    // A talker that keeps sending, more often than the timeout, then leaves.
+    let talker = std::thread::spawn({
+        let address = address.clone();
+        move || {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            for n in 0..8 {
+                writeln!(stream, "still here {n}").unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    });
+    // The server closes the silent connection: our read sees the end.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    silent.read_to_end(&mut rest).unwrap();
+    let waited = start.elapsed();
+    assert!(rest.is_empty());
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    talker.join().unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let errors: Vec<String> = stderr.lines().map(Result::unwrap).collect();
+    assert_eq!(errors, [format!("error: {silent_peer}: idle timeout")]);
+    assert_eq!(
+        stdout.lines().count(),
+        8,
+        "the talker was never idle: {stdout}"
+    );
+}
+
+#[test]
+fn a_bad_idle_timeout_is_a_usage_error() {
+    for bad in ["-1", "soon", "1e300"] {
+        let status = Command::new(examples::example("socket_messages"))
+            .args(["--listen", "127.0.0.1:0", "--idle-timeout", bad])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "--idle-timeout {bad}");
+    }
+}
