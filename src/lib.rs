@@ -48,7 +48,8 @@
 //! - `http` (feature `http`): paginated JSON APIs (`JsonApi`) and response bodies as chunk
 //!   streams with progress, on isahc.
 //! - `net` (feature `net`): TCP and Unix sockets as framed message streams, UDP datagrams,
-//!   many connections merged and tagged by peer; `net::ws` (feature `ws`): WebSockets.
+//!   many connections merged and tagged by peer, at a flat cost per message and no read
+//!   buffer per idle connection; `net::ws` (feature `ws`): WebSockets.
 //!
 //! # Errors
 //!
@@ -68,6 +69,7 @@
 //! | `http`  | yes     | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
 //! | `net`   | no      | sockets on smol's `async-net` |
 //! | `ws`    | no      | WebSockets on async-tungstenite, no tokio (implies `net`) |
+//! | `wss`   | no      | `wss://` through async-native-tls, the system's TLS (implies `ws`) |
 //!
 //! `--no-default-features` builds the core alone.
 

@@ -166,9 +166,9 @@ impl FrameError {
         self.inner.record
     }
 
-    /// True when the stream ends after this error: I/O errors, EOF inside a frame,
-    /// and JSON syntax errors inside an array, where the next frame's start can't be
-    /// found. Other errors (a line too long, a bad record) are items, and the stream
+    /// True when the stream ends after this error: I/O errors, timeouts, EOF
+    /// inside a frame, and JSON syntax errors inside an array, where the next
+    /// frame's start can't be found. Other errors (a line too long, a bad record) are items, and the stream
     /// goes on with the next frame.
     pub fn is_fatal(&self) -> bool {
         self.inner.fatal

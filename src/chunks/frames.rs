@@ -47,6 +47,18 @@ pin_project! {
     /// frame is done. A 1 GiB line with no newline costs at most the limit plus one
     /// read.
     ///
+    /// While the reader has nothing to give (a read is `Pending`) and no frame is
+    /// half read, the buffer is given back: an idle socket holds none. The next
+    /// read goes into a per-thread scratch buffer, and only the bytes that came
+    /// are kept. A reader that never waits (a file) keeps its buffer throughout.
+    ///
+    /// # Timeouts
+    ///
+    /// Off by default; [`Frames::idle_timeout`] ends the stream when nothing
+    /// arrives for a while, [`Frames::read_timeout`] when a frame begun is not
+    /// complete in time. Both end it with a fatal error naming the offset and line
+    /// or record where the input stopped.
+    ///
     /// The reader is dropped as soon as the stream ends.
     ///
     /// # Cancellation safety
