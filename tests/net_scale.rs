@@ -143,13 +143,13 @@ fn a_wakeup_polls_only_the_woken_stream_among_a_thousand() {
     assert!(poll_once(&mut merged).is_pending());
     assert_eq!(polls.swap(0, Ordering::Relaxed), 1_000);
 
-    for round in 0..100 {
-        let key = (round * 7) % 1_000;
-        emitters[key].emit(round as u32).unwrap();
+    for round in 0..100u32 {
+        let key = (round as usize * 7) % 1_000;
+        emitters[key].emit(round).unwrap();
         let Poll::Ready(Some((got, PeerEvent::Message(item)))) = poll_once(&mut merged) else {
             panic!("the woken stream's item")
         };
-        assert_eq!((got, item), (key, round as u32));
+        assert_eq!((got, item), (key, round));
         // The stream that gave an item is asked once more (it may have another),
         // then the merge waits: two polls per message, not a thousand.
         assert!(poll_once(&mut merged).is_pending());
@@ -231,7 +231,9 @@ fn an_idle_connection_ends_with_a_timeout_error_then_closed() {
             while events.len() < 8 {
                 let (key, event) = merged.next().await.unwrap();
                 let event = match event {
-                    PeerEvent::Message(line) => PeerEvent::Message(line.map_err(|e| e.into_kind())),
+                    PeerEvent::Message(line) => {
+                        PeerEvent::Message(line.map_err(aiter::chunks::FrameError::into_kind))
+                    }
                     PeerEvent::Closed => PeerEvent::Closed,
                 };
                 events.push((key, event));

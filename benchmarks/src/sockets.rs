@@ -31,7 +31,12 @@ fn main() {
     raise_file_limit();
     match args.get(1).map(String::as_str) {
         Some("--client") => {
-            return client(&args[2], args[3].parse().unwrap(), args[4].parse().unwrap(), args[5] == "paced");
+            return client(
+                &args[2],
+                args[3].parse().unwrap(),
+                args[4].parse().unwrap(),
+                args[5] == "paced",
+            );
         }
         Some("--idle") => return idle_case(&args[2], args[3].parse().unwrap()),
         _ => {}
@@ -44,14 +49,29 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--only") {
         let count: usize = args[i + 2].parse().unwrap();
         let paced = args.iter().any(|a| a == "--paced");
-        let cpu = if args[i + 1] == "aiter" { aiter_run(count, messages, paced) } else { tokio_run(count, messages, paced) };
-        println!("{} {count}: {:.0} ns/msg", args[i + 1], per_message(cpu, messages));
+        let cpu = if args[i + 1] == "aiter" {
+            aiter_run(count, messages, paced)
+        } else {
+            tokio_run(count, messages, paced)
+        };
+        println!(
+            "{} {count}: {:.0} ns/msg",
+            args[i + 1],
+            per_message(cpu, messages)
+        );
         return;
     }
     let mut ratios = Vec::new();
     for paced in [false, true] {
-        let name = if paced { "paced (1 us of budget per message)" } else { "bulk (as fast as the client can)" };
-        println!("# {messages} messages of {} bytes, {LINES_PER_WRITE} per write, {name}", LINE.len());
+        let name = if paced {
+            "paced (1 us of budget per message)"
+        } else {
+            "bulk (as fast as the client can)"
+        };
+        println!(
+            "# {messages} messages of {} bytes, {LINES_PER_WRITE} per write, {name}",
+            LINE.len()
+        );
         println!("| connections | aiter Merge ns/msg | tokio SelectAll ns/msg | aiter / tokio |");
         println!("|---:|---:|---:|---:|");
         let mut aiter_at = Vec::new();
@@ -80,24 +100,38 @@ fn main() {
     println!("| way | bytes per connection | above the bare sockets |");
     println!("|---|---:|---:|");
     println!("| async-net sockets, bare | {bare_smol:.0} | |");
-    println!("| aiter net::lines in Merge | {aiter:.0} | {:.0} |", aiter - bare_smol);
+    println!(
+        "| aiter net::lines in Merge | {aiter:.0} | {:.0} |",
+        aiter - bare_smol
+    );
     println!("| tokio sockets, bare | {bare_tokio:.0} | |");
-    println!("| tokio FramedRead+LinesCodec in SelectAll | {tokio:.0} | {:.0} |", tokio - bare_tokio);
-    println!("aiter's own memory per idle connection: {:.0} bytes (target <= 4096)", aiter - bare_smol);
+    println!(
+        "| tokio FramedRead+LinesCodec in SelectAll | {tokio:.0} | {:.0} |",
+        tokio - bare_tokio
+    );
+    println!(
+        "aiter's own memory per idle connection: {:.0} bytes (target <= 4096)",
+        aiter - bare_smol
+    );
 }
 
 /// A listener with tokio's accept backlog (1,024) rather than std's 128, so
 /// 10,000 quick connects do not overflow it and wait for SYN retries.
 fn smol_listener() -> async_net::TcpListener {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
     socket.listen(1024).unwrap();
     async_net::TcpListener::try_from(std::net::TcpListener::from(socket)).unwrap()
 }
 
 fn raise_file_limit() {
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    assert!(limit >= 10_100, "the open-file limit is {limit}; 10,100 are needed");
+    assert!(
+        limit >= 10_100,
+        "the open-file limit is {limit}; 10,100 are needed"
+    );
 }
 
 fn per_message(cpu: Duration, messages: usize) -> f64 {
@@ -113,7 +147,13 @@ fn best_of(runs: usize, mut run: impl FnMut() -> Duration) -> Duration {
 fn start_client(address: SocketAddr, count: usize, messages: usize, paced: bool) -> Child {
     let pacing = if paced { "paced" } else { "bulk" };
     Command::new(std::env::current_exe().unwrap())
-        .args(["--client", &address.to_string(), &count.to_string(), &messages.to_string(), pacing])
+        .args([
+            "--client",
+            &address.to_string(),
+            &count.to_string(),
+            &messages.to_string(),
+            pacing,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -122,7 +162,9 @@ fn start_client(address: SocketAddr, count: usize, messages: usize, paced: bool)
 
 fn wait_connected(child: &mut Child) {
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line.trim(), "connected");
 }
 
@@ -238,8 +280,16 @@ fn idle(way: &str) -> f64 {
         .args(["--idle", way, "10000"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().trim().parse().unwrap()
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 fn rss_bytes() -> f64 {
@@ -262,7 +312,9 @@ fn idle_case(way: &str, count: usize) {
                 let listener = smol_listener();
                 let mut child = start_client(listener.local_addr().unwrap(), count, 0, false);
                 // Warm up: the reactor, the executor and the thread's scratch buffer.
-                let warm = async_net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+                let warm = async_net::TcpStream::connect(listener.local_addr().unwrap())
+                    .await
+                    .unwrap();
                 let (warm_server, _) = listener.accept().await.unwrap();
                 let mut warm_lines = aiter::net::lines(warm_server).0;
                 let _ = futures_lite::future::poll_once(warm_lines.next()).await;
@@ -315,7 +367,10 @@ fn idle_case(way: &str, count: usize) {
                 }
                 wait_connected(&mut child);
                 let polled = futures_lite::future::poll_once(merged.next()).await;
-                assert!(polled.is_none() || way != "tokio", "idle connections give nothing");
+                assert!(
+                    polled.is_none() || way != "tokio",
+                    "idle connections give nothing"
+                );
                 let after = rss_bytes();
                 drop((warm, warm_lines));
                 (child, before, after, bare.len() + merged.len())

@@ -49,6 +49,7 @@ const WRITE_BUFFER: usize = 128 * 1024;
 /// assert_eq!(config.get_max_message_len(), 1 << 20);
 /// ```
 #[derive(Clone)]
+#[must_use = "a Config does nothing until given to connect_with, client_with or accept_with"]
 pub struct Config {
     max_message_len: usize,
     max_frame_len: usize,

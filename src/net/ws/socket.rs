@@ -317,8 +317,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
                     return Poll::Ready(Some(Ok(message)));
                 }
                 Poll::Ready(Some(Ok(_))) => {}
-                Poll::Ready(Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)))
-                | Poll::Ready(None) => conn.ended = true,
+                Poll::Ready(
+                    Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None,
+                ) => conn.ended = true,
                 Poll::Ready(Some(Err(error @ WsError::Capacity(_)))) => {
                     conn.refusal = Some(Refusal::Send(CloseFrame {
                         code: CloseCode::Size,
