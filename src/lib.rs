@@ -77,6 +77,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod chunks;
+pub mod concurrent;
 pub mod events;
 pub mod generate;
 #[cfg(feature = "http")]

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 
-use super::ready_queue::{ReadyQueue, StreamWaker};
+use crate::concurrent::ready_queue::{ReadyQueue, StreamWaker};
 
 /// What a [`Merge`] says about one of its streams.
 ///

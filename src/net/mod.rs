@@ -51,7 +51,6 @@
 
 mod datagrams;
 mod merge;
-mod ready_queue;
 #[cfg(feature = "ws")]
 pub mod ws;
 

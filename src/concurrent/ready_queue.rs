@@ -1,6 +1,6 @@
-//! The ready queue behind [`Merge`](super::Merge): one waker per stream, which
-//! puts its stream's index on a shared queue and wakes the merge's task, so a
-//! wakeup costs the streams that were woken, not all of them.
+//! The ready queue behind `net::Merge` and the concurrent maps: one waker per
+//! stream or future, which puts its index on a shared queue and wakes the task
+//! polling them all, so a wakeup costs what was woken, not everything held.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};

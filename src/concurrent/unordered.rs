@@ -1,0 +1,173 @@
+//! [`MapUnordered`] and [`ForEachConcurrent`]: concurrent maps whose results come
+//! as they finish.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::stream::FusedStream;
+use pin_project_lite::pin_project;
+
+use super::in_flight::InFlight;
+
+pin_project! {
+    /// The stream returned by [`ConcurrentExt::map_unordered`](super::ConcurrentExt::map_unordered).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct MapUnordered<S, F, Fut> {
+        #[pin]
+        source: Option<S>,
+        map: F,
+        limit: usize,
+        in_flight: InFlight<Fut>,
+        finished: bool,
+    }
+}
+
+impl<S, F, Fut> MapUnordered<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    pub(crate) fn new(source: S, limit: usize, map: F) -> Self {
+        Self {
+            source: Some(source),
+            map,
+            limit: limit.max(1),
+            in_flight: InFlight::new(),
+            finished: false,
+        }
+    }
+}
+
+impl<S, F, Fut> Stream for MapUnordered<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    type Item = Fut::Output;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.finished {
+            return Poll::Ready(None);
+        }
+        // Pull only while there is room.
+        while this.in_flight.len() < *this.limit {
+            let Some(source) = this.source.as_mut().as_pin_mut() else {
+                break;
+            };
+            match source.poll_next(cx) {
+                Poll::Ready(Some(item)) => this.in_flight.push(0, (this.map)(item)),
+                Poll::Ready(None) => this.source.set(None),
+                Poll::Pending => break,
+            }
+        }
+        match this.in_flight.poll_completed(cx) {
+            Poll::Ready(Some((_, output))) => Poll::Ready(Some(output)),
+            Poll::Ready(None) if this.source.is_none() => {
+                *this.finished = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.finished {
+            return (0, Some(0));
+        }
+        let running = self.in_flight.len();
+        match &self.source {
+            None => (running, Some(running)),
+            Some(source) => {
+                let (low, high) = source.size_hint();
+                (
+                    low.saturating_add(running),
+                    high.and_then(|high| high.checked_add(running)),
+                )
+            }
+        }
+    }
+}
+
+impl<S, F, Fut> FusedStream for MapUnordered<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    fn is_terminated(&self) -> bool {
+        self.finished
+    }
+}
+
+impl<S, F, Fut> fmt::Debug for MapUnordered<S, F, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapUnordered")
+            .field("limit", &self.limit)
+            .field("in_flight", &self.in_flight.len())
+            .field("source_done", &self.source.is_none())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Items handled in one poll of [`ForEachConcurrent`] before it lets the
+/// executor run other tasks, so an endless ready source cannot hog a thread.
+const TURNS_PER_POLL: usize = 128;
+
+pin_project! {
+    /// The future returned by [`ConcurrentExt::for_each_concurrent`](super::ConcurrentExt::for_each_concurrent).
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ForEachConcurrent<S, F, Fut> {
+        #[pin]
+        inner: MapUnordered<S, F, Fut>,
+    }
+}
+
+impl<S, F, Fut> ForEachConcurrent<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    pub(crate) fn new(source: S, limit: usize, map: F) -> Self {
+        Self {
+            inner: MapUnordered::new(source, limit, map),
+        }
+    }
+}
+
+impl<S, F, Fut> Future for ForEachConcurrent<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut inner = self.project().inner;
+        for _ in 0..TURNS_PER_POLL {
+            match inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(())) => {}
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl<S, F, Fut> fmt::Debug for ForEachConcurrent<S, F, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ForEachConcurrent")
+            .field(&self.inner)
+            .finish()
+    }
+}
