@@ -23,6 +23,8 @@ fn main() {
         callbacks_with_each_overflow_policy().await;
         #[cfg(feature = "http")]
         paging::pages_in_each_style().await;
+        #[cfg(feature = "http")]
+        paging::details_eight_at_a_time().await;
         println!("\ntour finished in {:.2?}", start.elapsed());
     });
 }
@@ -236,6 +238,15 @@ mod paging {
         let address = listener.local_addr().expect("bound address");
         let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
         let handler = |conn: trillium::Conn| async move {
+            if let Some(id) = conn.path().strip_prefix("/details/") {
+                // Details take longer for earlier items: they finish out of order.
+                let delay = 60u64.saturating_sub(
+                    id.len() as u64 * 4 + id.bytes().map(u64::from).sum::<u64>() % 40,
+                );
+                async_io::Timer::after(std::time::Duration::from_millis(delay)).await;
+                let body = json!({"id": id, "detail": format!("details of {id}")});
+                return conn.ok(body.to_string());
+            }
             let query: std::collections::HashMap<String, String> =
                 url::form_urlencoded::parse(conn.querystring().as_bytes())
                     .into_owned()
@@ -318,5 +329,43 @@ mod paging {
             let name = name.split([' ', '{']).next().unwrap_or_default();
             println!("  {name:<7} {} pages: {got:?}", items.pages_fetched());
         }
+    }
+
+    /// Every item of every page, then each item's details, eight requests at a
+    /// time, printed in item order.
+    pub(super) async fn details_eight_at_a_time() {
+        use aiter::concurrent::ConcurrentExt;
+        use isahc::AsyncReadResponseExt;
+
+        super::section("for await with a pool: each item's details, eight at a time, in order");
+        let base = serve();
+        let api = JsonApi::new(&format!("{base}/page"))
+            .expect("a valid URL")
+            .items_at("/data");
+        let start = std::time::Instant::now();
+        let details = api.paginator::<String>().items().map_concurrent(8, |item| {
+            let base = base.clone();
+            async move {
+                let item = item.map_err(|error| error.to_string())?.item;
+                let mut response = isahc::get_async(format!("{base}/details/{item}"))
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let body = response.bytes().await.map_err(|error| error.to_string())?;
+                let details: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|error| error.to_string())?;
+                Ok::<_, String>(details["detail"].as_str().unwrap_or_default().to_owned())
+            }
+        });
+        let mut details = std::pin::pin!(details);
+        while let Some(detail) = details.next().await {
+            match detail {
+                Ok(detail) => println!("  {detail}"),
+                Err(error) => println!("  error: {error}"),
+            }
+        }
+        println!(
+            "  6 requests of up to 60 ms took {:.0?} in all",
+            start.elapsed()
+        );
     }
 }
