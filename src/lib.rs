@@ -43,6 +43,8 @@
 //! - [`events`]: callbacks as streams: [`channel`](events::channel) with a bounded queue and an
 //!   [`Overflow`](events::Overflow) policy, close without loss, pause/resume hooks, batches,
 //!   [`from_callbacks`](events::from_callbacks).
+//! - [`concurrent`]: `for await` over a pool: concurrent maps in source or completion
+//!   order, `limit` at a time, and batches by size or time, without spawning tasks.
 //! - [`paginate`]: `fetchPages` for real APIs, over any async fetch function: every common
 //!   style, prefetch, retry in place, loop detection, resumable positions, a shared rate budget.
 //! - `http` (feature `http`): paginated JSON APIs (`JsonApi`) and response bodies as chunk

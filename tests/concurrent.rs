@@ -202,7 +202,9 @@ fn a_limit_of_0_runs_one_at_a_time_and_never_hangs() {
             .await;
         assert_eq!(tried.len(), 5);
         stream::iter(0..5)
-            .for_each_concurrent(0, |n| async move { drop(work(n).await) })
+            .for_each_concurrent(0, |n| async move {
+                let _ = work(n).await;
+            })
             .await;
         let batches: Vec<Vec<u32>> = stream::iter(0..3)
             .batch(0, Duration::from_secs(1))

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use http_server::TestServer;
 
-/// `/b/BYTES/DELAY_MS` answers BYTES bytes after DELAY_MS; `/missing` is a 404.
+/// `/b/BYTES/DELAY_MS` answers `BYTES` bytes after `DELAY_MS`; `/missing` is a 404.
 /// Records the most requests it served at once.
 fn server(peak: Arc<AtomicUsize>) -> TestServer {
     let now = Arc::new(AtomicUsize::new(0));

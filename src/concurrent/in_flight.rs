@@ -1,6 +1,7 @@
 //! [`InFlight`]: the futures a concurrent map is running, each with its own
 //! waker, so a wakeup polls only the futures that were woken.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -10,21 +11,37 @@ use std::task::{Context, Poll, Waker};
 use super::ready_queue::{ReadyQueue, StreamWaker};
 
 /// A set of futures, each tagged with its item's sequence number.
+///
+/// Slots are reused: a finished future's box and waker serve the next one, so a
+/// long run allocates only while the set grows to its limit.
 pub(crate) struct InFlight<Fut> {
-    slots: Vec<Option<Slot<Fut>>>,
+    slots: Vec<Slot<Fut>>,
     free: Vec<usize>,
     len: usize,
-    ready: Arc<ReadyQueue>,
+    shared: Arc<ReadyQueue>,
+    /// Indexes to poll, in order: new futures, and those woken (moved from
+    /// `shared` at each poll).
+    local: VecDeque<usize>,
 }
 
 struct Slot<Fut> {
     seq: u64,
-    future: Pin<Box<Fut>>,
+    future: Pin<Box<Option<Fut>>>,
     handle: Arc<StreamWaker>,
     waker: Waker,
 }
 
 impl<Fut> InFlight<Fut> {
+    pub(crate) fn new() -> Self {
+        Self {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            shared: Arc::default(),
+            local: VecDeque::new(),
+        }
+    }
+
     /// Futures running.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -32,51 +49,45 @@ impl<Fut> InFlight<Fut> {
 }
 
 impl<Fut: Future> InFlight<Fut> {
-    pub(crate) fn new() -> Self {
-        Self {
-            slots: Vec::new(),
-            free: Vec::new(),
-            len: 0,
-            ready: Arc::default(),
-        }
-    }
-
     /// Adds a future; it is polled at the next [`InFlight::poll_completed`].
     pub(crate) fn push(&mut self, seq: u64, future: Fut) {
-        let index = self.free.pop().unwrap_or(self.slots.len());
-        let (handle, waker) = StreamWaker::queued(index, &self.ready);
-        let slot = Some(Slot {
-            seq,
-            future: Box::pin(future),
-            handle,
-            waker,
-        });
-        if index == self.slots.len() {
-            self.slots.push(slot);
+        let index = if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index];
+            slot.seq = seq;
+            slot.future.as_mut().set(Some(future));
+            slot.handle.mark_queued();
+            index
         } else {
-            self.slots[index] = slot;
-        }
+            let index = self.slots.len();
+            let (handle, waker) = StreamWaker::new(index, &self.shared);
+            self.slots.push(Slot {
+                seq,
+                future: Box::pin(Some(future)),
+                handle,
+                waker,
+            });
+            index
+        };
+        self.local.push_back(index);
         self.len += 1;
     }
 
     /// Drops every future whose sequence number is past `seq` (their `Drop` runs).
     pub(crate) fn drop_after(&mut self, seq: u64) {
         for index in 0..self.slots.len() {
-            if self.slots[index]
-                .as_ref()
-                .is_some_and(|slot| slot.seq > seq)
-            {
+            let slot = &self.slots[index];
+            if slot.seq > seq && slot.future.is_some() {
                 self.remove(index);
             }
         }
     }
 
     fn remove(&mut self, index: usize) {
-        if let Some(slot) = self.slots[index].take() {
-            slot.handle.retire();
-            self.free.push(index);
-            self.len -= 1;
-        }
+        let slot = &mut self.slots[index];
+        slot.future.as_mut().set(None);
+        slot.handle.retire();
+        self.free.push(index);
+        self.len -= 1;
     }
 
     /// Polls the futures that were woken (each at most once in this call) until
@@ -89,24 +100,27 @@ impl<Fut: Future> InFlight<Fut> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
-        self.ready.register(cx.waker());
-        let mut budget = self.ready.len();
+        self.shared.register(cx.waker());
+        self.shared.drain_into(&mut self.local);
+        let mut budget = self.local.len();
         while budget > 0 {
             budget -= 1;
-            let Some(index) = self.ready.pop() else { break };
-            let Some(Some(slot)) = self.slots.get_mut(index) else {
-                continue; // a future that is gone
+            let Some(index) = self.local.pop_front() else {
+                break;
+            };
+            let slot = &mut self.slots[index];
+            let Some(future) = slot.future.as_mut().as_pin_mut() else {
+                continue; // finished or dropped since it was queued
             };
             slot.handle.unqueue();
-            let mut future_cx = Context::from_waker(&slot.waker);
-            if let Poll::Ready(output) = slot.future.as_mut().poll(&mut future_cx) {
+            if let Poll::Ready(output) = future.poll(&mut Context::from_waker(&slot.waker)) {
                 let seq = slot.seq;
                 self.remove(index);
                 return Poll::Ready(Some((seq, output)));
             }
         }
-        if self.ready.len() > 0 {
-            // Woken again while we polled: come back after the executor's other work.
+        if !self.local.is_empty() {
+            // Not all polled yet: come back after the executor's other work.
             cx.waker().wake_by_ref();
         }
         Poll::Pending

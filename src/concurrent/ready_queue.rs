@@ -1,87 +1,103 @@
 //! The ready queue behind `net::Merge` and the concurrent maps: one waker per
 //! stream or future, which puts its index on a shared queue and wakes the task
 //! polling them all, so a wakeup costs what was woken, not everything held.
+//!
+//! The owner keeps a local queue too: what it queues itself while it polls (a new
+//! future, a stream that gave an item) goes there without synchronization, and
+//! each poll moves what the shared queue holds into it.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
 
 use atomic_waker::AtomicWaker;
+use concurrent_queue::ConcurrentQueue;
 
-/// Indexes of the streams to poll, in the order they were woken, and the waker of
-/// the task polling the merge.
-#[derive(Debug, Default)]
+/// Indexes woken from anywhere, and the waker of the task polling the owner.
+#[derive(Debug)]
 pub(crate) struct ReadyQueue {
-    indexes: Mutex<VecDeque<usize>>,
+    /// Lock-free: wakers on other threads never wait for each other or the owner.
+    indexes: ConcurrentQueue<usize>,
+    /// True while `indexes` may hold something: lets a poll skip the queue.
+    nonempty: AtomicBool,
     task: AtomicWaker,
 }
 
+impl Default for ReadyQueue {
+    fn default() -> Self {
+        Self {
+            indexes: ConcurrentQueue::unbounded(),
+            nonempty: AtomicBool::new(false),
+            task: AtomicWaker::new(),
+        }
+    }
+}
+
 impl ReadyQueue {
-    /// Registers the waker of the task that polls the merge.
+    /// Registers the waker of the task that polls the owner.
     pub(crate) fn register(&self, waker: &Waker) {
         self.task.register(waker);
     }
 
-    /// Wakes the task polling the merge.
+    /// Wakes the task polling the owner.
     pub(crate) fn wake_task(&self) {
         self.task.wake();
     }
 
-    /// The next stream to poll.
-    pub(crate) fn pop(&self) -> Option<usize> {
-        self.lock().pop_front()
+    /// Moves every index woken so far to the back of `local`.
+    pub(crate) fn drain_into(&self, local: &mut VecDeque<usize>) {
+        if self.nonempty.swap(false, Ordering::AcqRel) {
+            while let Ok(index) = self.indexes.pop() {
+                local.push_back(index);
+            }
+        }
     }
 
-    /// Streams waiting to be polled.
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<usize>> {
-        // A panic while holding this lock can only come from an allocation
-        // failure in `push_back`; the queue is still consistent after it.
-        self.indexes.lock().unwrap_or_else(PoisonError::into_inner)
+    fn push(&self, index: usize) {
+        // An unbounded queue is never full, and never closed.
+        let _ = self.indexes.push(index);
+        self.nonempty.store(true, Ordering::Release);
+        self.task.wake();
     }
 }
 
-/// One stream's waker: queues the stream once until it is polled again.
+/// One stream's or future's waker: queues its index once until it is polled again.
 #[derive(Debug)]
 pub(crate) struct StreamWaker {
     index: usize,
-    /// Set while the index is on the queue (and for good once the stream has
-    /// left), so a stream is queued at most once however often it is woken.
+    /// Set while the index is on a queue (and for good once its stream or
+    /// future has left), so it is queued at most once however often it is woken.
     queued: AtomicBool,
     queue: Arc<ReadyQueue>,
 }
 
 impl StreamWaker {
-    /// A waker for the stream at `index`, already queued so it is polled first.
-    pub(crate) fn queued(index: usize, queue: &Arc<ReadyQueue>) -> (Arc<Self>, Waker) {
+    /// A waker for `index`, marked as queued: the owner puts `index` on its
+    /// local queue itself.
+    pub(crate) fn new(index: usize, queue: &Arc<ReadyQueue>) -> (Arc<Self>, Waker) {
         let this = Arc::new(Self {
             index,
             queued: AtomicBool::new(true),
             queue: Arc::clone(queue),
         });
-        queue.lock().push_back(index);
-        queue.task.wake();
         let waker = Waker::from(Arc::clone(&this));
         (this, waker)
     }
 
-    /// Called before the stream is polled: a wakeup from now on queues it again.
+    /// Called before polling: a wakeup from now on queues the index again.
     pub(crate) fn unqueue(&self) {
         self.queued.store(false, Ordering::Release);
     }
 
-    /// Queues the stream again without waking the merge's task, which is running.
-    pub(crate) fn requeue(&self) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            self.queue.lock().push_back(self.index);
-        }
+    /// Marks the index as queued (the owner queues it locally); false when it
+    /// already was.
+    pub(crate) fn mark_queued(&self) -> bool {
+        !self.queued.swap(true, Ordering::AcqRel)
     }
 
-    /// The stream has left: its waker, wherever a copy is kept, queues nothing.
+    /// The stream or future has left: this waker, wherever a copy is kept,
+    /// queues nothing until the slot is used again.
     pub(crate) fn retire(&self) {
         self.queued.store(true, Ordering::Release);
     }
@@ -94,8 +110,7 @@ impl Wake for StreamWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.queue.lock().push_back(self.index);
-            self.queue.task.wake();
+            self.queue.push(self.index);
         }
     }
 }

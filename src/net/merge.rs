@@ -1,5 +1,6 @@
 //! [`Merge`]: many connections' streams as one, each item tagged with its peer.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -79,6 +80,9 @@ pub struct Merge<K, S> {
     free: Vec<usize>,
     live: usize,
     ready: Arc<ReadyQueue>,
+    /// Streams to poll, in order: new ones, ones that gave an item, and those
+    /// woken (moved from `ready` at each poll).
+    local: VecDeque<usize>,
     closed: bool,
 }
 
@@ -102,6 +106,7 @@ impl<K, S> Merge<K, S> {
             free: Vec::new(),
             live: 0,
             ready: Arc::default(),
+            local: VecDeque::new(),
             closed: false,
         }
     }
@@ -117,7 +122,7 @@ impl<K, S> Merge<K, S> {
     /// ```
     pub fn push(&mut self, key: K, stream: S) {
         let index = self.free.pop().unwrap_or(self.slots.len());
-        let (handle, waker) = StreamWaker::queued(index, &self.ready);
+        let (handle, waker) = StreamWaker::new(index, &self.ready);
         let slot = Some(Slot {
             key,
             stream,
@@ -129,7 +134,9 @@ impl<K, S> Merge<K, S> {
         } else {
             self.slots[index] = slot;
         }
+        self.local.push_back(index);
         self.live += 1;
+        self.ready.wake_task();
     }
 
     /// Takes no more streams: the merge ends once every stream has ended.
@@ -202,12 +209,15 @@ impl<K: Clone + Unpin, S: Stream + Unpin> Stream for Merge<K, S> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         this.ready.register(cx.waker());
+        this.ready.drain_into(&mut this.local);
         // Each stream queued now is polled at most once in this call; streams woken
         // while we poll wait for the next call, so one poll is bounded.
-        let mut budget = this.ready.len();
+        let mut budget = this.local.len();
         while budget > 0 {
             budget -= 1;
-            let Some(index) = this.ready.pop() else { break };
+            let Some(index) = this.local.pop_front() else {
+                break;
+            };
             let Some(Some(slot)) = this.slots.get_mut(index) else {
                 continue; // a stream that has left
             };
@@ -216,7 +226,9 @@ impl<K: Clone + Unpin, S: Stream + Unpin> Stream for Merge<K, S> {
             match Pin::new(&mut slot.stream).poll_next(&mut stream_cx) {
                 Poll::Ready(Some(item)) => {
                     // It may have more without waking again: back of the queue.
-                    slot.handle.requeue();
+                    if slot.handle.mark_queued() {
+                        this.local.push_back(index);
+                    }
                     let key = slot.key.clone();
                     return Poll::Ready(Some((key, PeerEvent::Message(item))));
                 }
@@ -230,8 +242,8 @@ impl<K: Clone + Unpin, S: Stream + Unpin> Stream for Merge<K, S> {
         if this.live == 0 && this.closed {
             return Poll::Ready(None);
         }
-        if this.ready.len() > 0 {
-            // Streams woken while we polled: come back after the executor's other work.
+        if !this.local.is_empty() {
+            // Not all polled yet: come back after the executor's other work.
             cx.waker().wake_by_ref();
         }
         Poll::Pending
