@@ -172,8 +172,50 @@ fn length_delimited_input() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Event-stream text: fields, comments, blank lines, every line end, a BOM,
+/// multi-byte and invalid UTF-8, and lines long enough to pass a small limit.
+fn event_stream() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"data: a".to_vec()),
+        Just(b"data:".to_vec()),
+        Just(b"data".to_vec()),
+        Just("data: é😀".as_bytes().to_vec()),
+        Just(b"data: \xff".to_vec()),
+        Just(b"event: tick".to_vec()),
+        Just(b"id: 7".to_vec()),
+        Just(b"id: a\0b".to_vec()),
+        Just(b"retry: 250".to_vec()),
+        Just(b"retry: 2x".to_vec()),
+        Just(b": comment".to_vec()),
+        Just(b"data: a long line past the limit".to_vec()),
+        Just(Vec::new()),
+    ];
+    let end = prop_oneof![
+        Just(b"\n".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\r\n".to_vec())
+    ];
+    (any::<bool>(), prop::collection::vec((piece, end), 0..24)).prop_map(|(bom, lines)| {
+        let mut out = if bom {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        for (line, end) in lines {
+            out.extend_from_slice(&line);
+            out.extend_from_slice(&end);
+        }
+        out
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn sse_does_not_depend_on_read_sizes(input in event_stream(), sizes in sizes()) {
+        check(&input, sizes, |reader| chunks::sse(reader).max_len(24))?;
+    }
 
     #[test]
     fn lines_do_not_depend_on_read_sizes(input in text(), sizes in sizes()) {

@@ -17,8 +17,8 @@
 //!   [`Decoder`] for frames. Decoders are plain code over byte slices, so they are
 //!   unit-tested without a runtime, and you can write your own.
 //! - Decoders: [`lines`], [`ndjson()`] and [`json_array()`] (feature `json`),
-//!   [`length_delimited()`]; encoders for the same framings, and [`FrameWriter`] to
-//!   send them.
+//!   [`length_delimited()`], [`sse()`] (Server-Sent Events); encoders for the same
+//!   framings, and [`FrameWriter`] to send them.
 //!
 //! # Limits, by default
 //!
@@ -65,6 +65,7 @@ mod length_delimited;
 mod lines;
 mod read_buffer;
 mod read_chunks;
+mod sse;
 mod stream_reader;
 
 #[cfg(feature = "json")]
@@ -87,6 +88,7 @@ pub use lines::{LineDecoder, Lines, lines};
 #[cfg(feature = "json")]
 pub use ndjson::{Ndjson, NdjsonDecoder, ndjson};
 pub use read_chunks::{DEFAULT_CHUNK_SIZE, ReadChunks, read_chunks};
+pub use sse::{Sse, SseDecoder, SseEncoder, SseEvent, sse};
 pub use stream_reader::{StreamReader, stream_reader};
 
 /// The longest frame a decoder accepts unless told otherwise: 8 MiB.

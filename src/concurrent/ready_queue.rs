@@ -41,6 +41,7 @@ impl ReadyQueue {
     }
 
     /// Wakes the task polling the owner.
+    #[cfg(feature = "net")]
     pub(crate) fn wake_task(&self) {
         self.task.wake();
     }

@@ -1,0 +1,461 @@
+//! Server-Sent Events (`text/event-stream`): [`sse`], [`SseDecoder`],
+//! [`SseEncoder`] and [`SseEvent`], after the WHATWG HTML "event stream
+//! interpretation".
+
+use std::borrow::Borrow;
+
+use futures_lite::AsyncRead;
+use memchr::memchr2;
+
+use super::{
+    DEFAULT_MAX_FRAME_LEN, Decoded, Decoder, Encoder, FrameError, FrameErrorKind, Frames, Input,
+};
+
+/// One dispatched event.
+///
+/// ```
+/// let event = aiter::chunks::SseEvent::new("hello").with_event("greeting").with_id("7");
+/// assert_eq!((event.event.as_str(), event.data.as_str(), event.id.as_str()), ("greeting", "hello", "7"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseEvent {
+    /// The event type: `message` unless an `event:` field said otherwise.
+    pub event: String,
+    /// The `data:` lines, joined with `\n`.
+    pub data: String,
+    /// The last event ID when the event was dispatched (`""` before any `id:`):
+    /// IDs carry over from one event to the next, as in a browser.
+    pub id: String,
+}
+
+impl SseEvent {
+    /// A `message` event with `data` and no ID.
+    ///
+    /// ```
+    /// assert_eq!(aiter::chunks::SseEvent::new("x").event, "message");
+    /// ```
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            event: "message".to_owned(),
+            data: data.into(),
+            id: String::new(),
+        }
+    }
+
+    /// Sets the event type.
+    ///
+    /// ```
+    /// assert_eq!(aiter::chunks::SseEvent::new("x").with_event("ping").event, "ping");
+    /// ```
+    #[must_use]
+    pub fn with_event(mut self, event: impl Into<String>) -> Self {
+        self.event = event.into();
+        self
+    }
+
+    /// Sets the ID.
+    ///
+    /// ```
+    /// assert_eq!(aiter::chunks::SseEvent::new("x").with_id("42").id, "42");
+    /// ```
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+}
+
+/// A stream of the events of an event stream: see [`sse`].
+pub type Sse<R> = Frames<R, SseDecoder>;
+
+/// The events of a `text/event-stream` body, as a browser's `EventSource`
+/// interprets them (WHATWG HTML, "event stream interpretation"):
+///
+/// - UTF-8 (invalid bytes become U+FFFD), a leading BOM dropped once; lines end in
+///   CRLF, LF or CR, also when a CR ends one read and its LF starts the next;
+/// - lines starting with `:` are comments; a line without a colon is a field with
+///   an empty value; one space after the colon is dropped;
+/// - `data` lines are joined with `\n`; `event` sets the type (`message` by
+///   default); `id` sets the last event ID unless it holds a NUL; `retry` sets the
+///   reconnection time ([`SseDecoder::retry`]) when it is all ASCII digits;
+///   other fields are ignored;
+/// - an event is dispatched at a blank line, unless it has no `data` line;
+/// - an event not ended by a blank line when the input ends is discarded.
+///
+/// An event longer than the limit ([`DEFAULT_MAX_FRAME_LEN`], 8 MiB, all its
+/// lines together; [`Sse::max_len`]) is skipped without being buffered and
+/// reported as a [`FrameErrorKind::TooLong`] item with the byte offset and line
+/// of its first line; the stream goes on.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+///
+/// let body: &[u8] = b": a comment\nevent: update\ndata: line 1\ndata: line 2\nid: 7\n\ndata: next\n\n";
+/// let mut events = aiter::chunks::sse(body);
+/// let first = events.next().await.unwrap()?;
+/// assert_eq!((first.event.as_str(), first.data.as_str(), first.id.as_str()), ("update", "line 1\nline 2", "7"));
+/// let second = events.next().await.unwrap()?;
+/// assert_eq!((second.event.as_str(), second.id.as_str()), ("message", "7")); // the ID carries over
+/// assert!(events.next().await.is_none());
+/// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+/// ```
+pub fn sse<R: AsyncRead>(reader: R) -> Sse<R> {
+    Frames::new(reader, SseDecoder::new())
+}
+
+impl<R> Sse<R> {
+    /// Sets the longest event accepted, in bytes, all its lines together (default
+    /// [`DEFAULT_MAX_FRAME_LEN`]). Memory use is bounded by it, whatever the input.
+    ///
+    /// ```
+    /// let events = aiter::chunks::sse(&b""[..]).max_len(64 * 1024);
+    /// # drop(events);
+    /// ```
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.decoder_mut().max_len = max_len;
+        self
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Decodes an event stream: the [`Decoder`] behind [`sse`].
+///
+/// ```
+/// use aiter::chunks::{Decoded, Decoder, Input, SseDecoder};
+///
+/// let mut decoder = SseDecoder::new();
+/// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"retry: 1500\ndata: hi\r\n\r\n", 0, false)) else {
+///     panic!("an event")
+/// };
+/// assert_eq!(frame?.data, "hi");
+/// assert_eq!(decoder.retry(), Some(1500));
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SseDecoder {
+    max_len: usize,
+    bom_checked: bool,
+    /// The last byte taken was a CR: an LF right after it is part of that line end.
+    after_cr: bool,
+    /// Bytes of a partial line already searched for a line end.
+    scanned: usize,
+    data: String,
+    event: String,
+    id_buffer: String,
+    last_event_id: String,
+    retry: Option<u64>,
+    lines: u64,
+    /// The event being read: its bytes so far, where it started, and whether it
+    /// is over the limit (then skipped).
+    event_bytes: u64,
+    event_offset: u64,
+    event_line: u64,
+    skipping: bool,
+    /// While skipping, part of a line was taken without its end: the next line
+    /// end finishes that line (so an "empty" rest is not a blank line).
+    mid_line: bool,
+}
+
+impl SseDecoder {
+    /// A decoder with the default limit.
+    pub fn new() -> Self {
+        Self {
+            max_len: DEFAULT_MAX_FRAME_LEN,
+            bom_checked: false,
+            after_cr: false,
+            scanned: 0,
+            data: String::new(),
+            event: String::new(),
+            id_buffer: String::new(),
+            last_event_id: String::new(),
+            retry: None,
+            lines: 0,
+            event_bytes: 0,
+            event_offset: 0,
+            event_line: 0,
+            skipping: false,
+            mid_line: false,
+        }
+    }
+
+    /// Sets the longest event accepted (see [`Sse::max_len`]).
+    ///
+    /// ```
+    /// let decoder = aiter::chunks::SseDecoder::new().max_len(1024);
+    /// # drop(decoder);
+    /// ```
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+
+    /// The last reconnection time the stream asked for (`retry:`), in
+    /// milliseconds.
+    pub fn retry(&self) -> Option<u64> {
+        self.retry
+    }
+
+    /// The last event ID string, as a browser keeps it: set at every blank line
+    /// from the last `id:` field, even when no event is dispatched.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Lines read so far.
+    pub fn lines_seen(&self) -> u64 {
+        self.lines
+    }
+
+    fn reset_event(&mut self) {
+        self.data.clear();
+        self.event.clear();
+        self.event_bytes = 0;
+        self.skipping = false;
+    }
+
+    /// A blank line: the event's end.
+    fn dispatch(&mut self) -> Option<Result<SseEvent, FrameError>> {
+        if self.skipping {
+            let error = FrameError::new(
+                FrameErrorKind::TooLong {
+                    limit: self.max_len,
+                    len: Some(self.event_bytes),
+                },
+                self.event_offset,
+            )
+            .with_line(self.event_line);
+            self.reset_event();
+            return Some(Err(error));
+        }
+        self.last_event_id.clone_from(&self.id_buffer);
+        if self.data.is_empty() {
+            self.reset_event();
+            return None;
+        }
+        self.data.pop(); // the `\n` after the last data line
+        let event = SseEvent {
+            event: if self.event.is_empty() {
+                "message".to_owned()
+            } else {
+                std::mem::take(&mut self.event)
+            },
+            data: std::mem::take(&mut self.data),
+            id: self.last_event_id.clone(),
+        };
+        self.reset_event();
+        Some(Ok(event))
+    }
+
+    fn field(&mut self, line: &[u8]) {
+        let (name, value) = match line.iter().position(|&b| b == b':') {
+            Some(0) => return, // a comment
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &b""[..]),
+        };
+        match name {
+            b"data" => {
+                self.data.push_str(&String::from_utf8_lossy(value));
+                self.data.push('\n');
+            }
+            b"event" => self.event = String::from_utf8_lossy(value).into_owned(),
+            b"id" if !value.contains(&0) => {
+                self.id_buffer = String::from_utf8_lossy(value).into_owned();
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let digits = std::str::from_utf8(value).unwrap_or_default();
+                self.retry = Some(digits.parse().unwrap_or(u64::MAX));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder for SseDecoder {
+    type Item = SseEvent;
+
+    fn decode(&mut self, input: Input<'_>) -> Decoded<SseEvent> {
+        let bytes = input.bytes;
+        let mut pos = 0;
+        if !self.bom_checked {
+            if bytes.len() < BOM.len() && BOM.starts_with(bytes) && !input.eof {
+                return Decoded::NeedMore { consumed: 0 };
+            }
+            self.bom_checked = true;
+            if bytes.starts_with(BOM) {
+                pos = BOM.len();
+            }
+        }
+        loop {
+            if self.after_cr {
+                match bytes.get(pos) {
+                    Some(b'\n') => {
+                        pos += 1;
+                        self.after_cr = false;
+                    }
+                    Some(_) => self.after_cr = false,
+                    None if input.eof => self.after_cr = false,
+                    None => return Decoded::NeedMore { consumed: pos },
+                }
+            }
+            let rest = &bytes[pos..];
+            let Some(end) = memchr2(b'\n', b'\r', &rest[self.scanned.min(rest.len())..])
+                .map(|found| found + self.scanned.min(rest.len()))
+            else {
+                if input.eof {
+                    // The input ended inside an event: it is discarded.
+                    return Decoded::Finished;
+                }
+                let partial = rest.len() as u64;
+                if partial == 0 {
+                    return Decoded::NeedMore { consumed: pos };
+                }
+                if self.skipping || self.event_bytes + partial > self.max_len as u64 {
+                    // Too long already: keep nothing of it.
+                    if !self.skipping {
+                        self.start_skipping(input.offset + pos as u64);
+                    }
+                    self.event_bytes += partial;
+                    self.scanned = 0;
+                    self.mid_line = true;
+                    return Decoded::NeedMore {
+                        consumed: bytes.len(),
+                    };
+                }
+                self.scanned = rest.len();
+                return Decoded::NeedMore { consumed: pos };
+            };
+            self.scanned = 0;
+            let line = &rest[..end];
+            self.after_cr = rest[end] == b'\r';
+            let next = pos + end + 1;
+            self.lines += 1;
+            let continuation = std::mem::take(&mut self.mid_line);
+            if line.is_empty() && !continuation {
+                if let Some(frame) = self.dispatch() {
+                    return Decoded::Frame {
+                        consumed: next,
+                        frame,
+                    };
+                }
+            } else {
+                if self.event_bytes == 0 {
+                    self.event_offset = input.offset + pos as u64;
+                    self.event_line = self.lines;
+                }
+                self.event_bytes += line.len() as u64 + 1;
+                if !self.skipping && self.event_bytes > self.max_len as u64 {
+                    self.start_skipping(self.event_offset);
+                }
+                if !self.skipping {
+                    self.field(line);
+                }
+            }
+            pos = next;
+        }
+    }
+
+    fn max_frame_len(&self) -> Option<usize> {
+        Some(self.max_len)
+    }
+
+    fn line(&self) -> Option<u64> {
+        Some(self.lines + 1)
+    }
+}
+
+impl SseDecoder {
+    fn start_skipping(&mut self, offset: u64) {
+        if self.event_bytes == 0 {
+            self.event_offset = offset;
+            self.event_line = self.lines + 1;
+        }
+        self.skipping = true;
+        self.data.clear();
+        self.event.clear();
+    }
+}
+
+/// Writes events in the event-stream format, for servers: `id:`, `event:` (when
+/// not `message`), one `data:` line per line of the data, and a blank line.
+///
+/// An ID or event type holding a line break, or an ID holding a NUL, is refused
+/// with [`FrameErrorKind::InvalidInput`]; data may hold any line breaks (each
+/// becomes a `data:` line, and decodes back as `\n`).
+///
+/// ```
+/// use aiter::chunks::{Encoder, SseEncoder, SseEvent};
+///
+/// let mut out = Vec::new();
+/// SseEncoder::new().encode(SseEvent::new("a\nb").with_event("update").with_id("3"), &mut out)?;
+/// assert_eq!(out, b"id: 3\nevent: update\ndata: a\ndata: b\n\n");
+/// # Ok::<(), aiter::chunks::FrameError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SseEncoder {
+    events: u64,
+}
+
+impl SseEncoder {
+    /// An encoder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A `retry:` line alone, asking clients to wait `millis` before they
+    /// reconnect.
+    ///
+    /// ```
+    /// assert_eq!(aiter::chunks::SseEncoder::retry(1500), b"retry: 1500\n\n");
+    /// ```
+    pub fn retry(millis: u64) -> Vec<u8> {
+        format!("retry: {millis}\n\n").into_bytes()
+    }
+}
+
+impl<E: Borrow<SseEvent>> Encoder<E> for SseEncoder {
+    fn encode(&mut self, item: E, dst: &mut Vec<u8>) -> Result<(), FrameError> {
+        let event = item.borrow();
+        let number = self.events + 1;
+        let refuse = |message: &str| {
+            Err(
+                FrameError::new(FrameErrorKind::InvalidInput(message.to_owned()), 0)
+                    .with_record(number),
+            )
+        };
+        let breaks = |text: &str| text.contains(['\n', '\r']);
+        if breaks(&event.id) || event.id.contains('\0') {
+            return refuse("an event ID can't hold a line break or a NUL");
+        }
+        if breaks(&event.event) {
+            return refuse("an event type can't hold a line break");
+        }
+        self.events = number;
+        if !event.id.is_empty() {
+            dst.extend_from_slice(format!("id: {}\n", event.id).as_bytes());
+        }
+        if !event.event.is_empty() && event.event != "message" {
+            dst.extend_from_slice(format!("event: {}\n", event.event).as_bytes());
+        }
+        let data = event.data.replace("\r\n", "\n").replace('\r', "\n");
+        for line in data.split('\n') {
+            dst.extend_from_slice(b"data: ");
+            dst.extend_from_slice(line.as_bytes());
+            dst.push(b'\n');
+        }
+        dst.push(b'\n');
+        Ok(())
+    }
+}
