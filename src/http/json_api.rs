@@ -4,18 +4,19 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use base64::Engine;
 use futures_lite::AsyncReadExt;
-use isahc::auth::{Authentication, Credentials};
-use isahc::config::{Configurable, RedirectPolicy};
+use isahc::HttpClient;
+use isahc::http::HeaderMap;
 use isahc::http::header::{
     AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LINK, LOCATION, PROXY_AUTHORIZATION,
     RETRY_AFTER,
 };
-use isahc::{AsyncBody, HttpClient, Request, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use super::client::{Client, Response};
 use super::next_link;
 use super::page_body::read_page;
 use crate::paginate::fingerprint::Fingerprinter;
@@ -152,7 +153,7 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct JsonApi {
-    client: HttpClient,
+    client: Arc<dyn Client>,
     url: Url,
     style: Style,
     items_at: String,
@@ -185,11 +186,12 @@ impl JsonApi {
         Ok(Self::with_client(HttpClient::new()?, url))
     }
 
-    /// An API at `url` using `client` (reuse one client for many paginators: it
-    /// keeps connections alive). Whatever the client's redirect policy, aiter
+    /// An API at `url` using `client`: an `isahc::HttpClient`, a `surf::Client`
+    /// (feature `surf`) or any [`Client`]. Reuse one client for many paginators:
+    /// it keeps connections alive. Whatever the client's redirect policy, aiter
     /// follows redirects itself (up to 10 a page), so that no credential follows
     /// one to another origin and no redirect leaves `https` for `http`.
-    pub fn with_client(client: HttpClient, mut url: Url) -> Self {
+    pub fn with_client(client: impl Client, mut url: Url) -> Self {
         let credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
             (
                 percent_decode(url.username()),
@@ -198,7 +200,7 @@ impl JsonApi {
         });
         strip_user_info(&mut url);
         Self {
-            client,
+            client: Arc::new(client),
             url,
             style: Style::page(),
             items_at: String::new(),
@@ -354,15 +356,15 @@ impl JsonApi {
 
     async fn fetch<T: DeserializeOwned>(&self, key: PageKey) -> Result<Page<T>, FetchError> {
         let (url, mut response) = self.send(self.url_for(&key)?).await?;
-        let status = response.status().as_u16();
+        let status = response.status;
         let body = read_body(&mut response, self.max_page_bytes)
             .await
             .map_err(|error| error.with_url(url.as_str()).with_status(status))?;
         if !(200..300).contains(&status) {
             let transient = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
-            let message = response
-                .status()
-                .canonical_reason()
+            let message = isahc::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|status| status.canonical_reason())
                 .unwrap_or("unexpected status")
                 .to_ascii_lowercase();
             let mut error = if transient {
@@ -409,42 +411,38 @@ impl JsonApi {
     /// Sends a GET for `url`, following redirects (up to [`MAX_REDIRECTS`]) with
     /// the scheme rules, and credentials only to the first URL's origin. Returns the
     /// final URL and its response.
-    async fn send(&self, mut url: Url) -> Result<(Url, Response<AsyncBody>), FetchError> {
+    async fn send(&self, mut url: Url) -> Result<(Url, Response), FetchError> {
         for _ in 0..=MAX_REDIRECTS {
             let same_origin = url.origin() == self.url.origin();
-            let mut request = Request::get(url.as_str()).redirect_policy(RedirectPolicy::None);
+            let mut headers = HeaderMap::new();
             for (name, value, sensitive) in &self.headers {
                 if same_origin || !sensitive {
-                    request = request.header(name, value);
+                    headers.append(name.clone(), value.clone());
                 }
             }
             if let (true, Some((user, password))) = (same_origin, &self.credentials) {
-                request = request
-                    .authentication(Authentication::basic())
-                    .credentials(Credentials::new(user.as_str(), password.as_str()));
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                let mut value = HeaderValue::from_str(&format!("Basic {token}"))
+                    .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
             }
-            let request = request
-                .body(())
-                .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
-            let response = self.client.send_async(request).await.map_err(|error| {
-                use isahc::error::ErrorKind;
-                let transient = matches!(
-                    error.kind(),
-                    ErrorKind::ConnectionFailed
-                        | ErrorKind::Io
-                        | ErrorKind::Timeout
-                        | ErrorKind::NameResolution
-                );
-                let error = if transient {
-                    FetchError::transient(error)
-                } else {
-                    FetchError::permanent(error)
-                };
-                error.with_url(url.as_str())
-            })?;
-            let status = response.status().as_u16();
+            let response = self
+                .client
+                .get(url.as_str(), &headers)
+                .await
+                .map_err(|error| {
+                    let error = if error.is_transient() {
+                        FetchError::transient(error)
+                    } else {
+                        FetchError::permanent(error)
+                    };
+                    error.with_url(url.as_str())
+                })?;
+            let status = response.status;
             let location = response
-                .headers()
+                .headers
                 .get(LOCATION)
                 .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308));
             let Some(location) = location else {
@@ -492,7 +490,7 @@ impl JsonApi {
     fn next_of(
         &self,
         url: &Url,
-        response: &Response<AsyncBody>,
+        response: &Response,
         value: Option<Value>,
     ) -> Result<Option<String>, String> {
         let describe = |value: &Value| match value {
@@ -529,7 +527,7 @@ impl JsonApi {
             },
             Style::Link => {
                 let mut links = Vec::new();
-                for value in response.headers().get_all(LINK) {
+                for value in response.headers.get_all(LINK) {
                     links.push(value.to_str().map_err(|_| {
                         "malformed page: a Link header with bytes that are not ASCII".to_owned()
                     })?);
@@ -584,14 +582,13 @@ impl fmt::Debug for JsonApi {
 }
 
 /// Reads a body, refusing one over `max` bytes.
-async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u8>, FetchError> {
+async fn read_body(response: &mut Response, max: u64) -> Result<Vec<u8>, FetchError> {
     // Sized from Content-Length when it is announced (up to the limit): one
     // allocation, not a doubling that can reach twice the body.
-    let announced = super::content_length(response.headers())
+    let announced = super::content_length(&response.headers)
         .map_or(0, |length| length.min(max).saturating_add(1));
     let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
-    response
-        .body_mut()
+    (&mut response.body)
         .take(max.saturating_add(1))
         .read_to_end(&mut body)
         .await
@@ -605,8 +602,8 @@ async fn read_body(response: &mut Response<AsyncBody>, max: u64) -> Result<Vec<u
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(response: &Response<AsyncBody>) -> Option<Duration> {
-    parse_retry_after(response.headers().get(RETRY_AFTER)?.to_str().ok()?)
+fn retry_after(response: &Response) -> Option<Duration> {
+    parse_retry_after(response.header(RETRY_AFTER.as_str())?)
 }
 
 /// A `Retry-After` value: seconds (any number of digits; more than a `u64` holds is

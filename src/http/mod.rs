@@ -22,11 +22,13 @@
 //! ```
 
 mod body;
+mod client;
 mod json_api;
 mod link;
 mod page_body;
 
 pub use body::{BodyChunks, BodyError, Progress};
+pub use client::{Body, Client, ClientError, Response, ResponseFuture};
 pub use isahc;
 pub use json_api::{DEFAULT_MAX_PAGE_BYTES, JsonApi, Style};
 pub use link::{Link, next_link, parse_link_header};
@@ -37,14 +39,16 @@ use isahc::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 /// `Content-Length` (unless a `Content-Encoding` other than `identity` makes the
 /// body's decoded length differ from it). See [`BodyChunks`].
 ///
-/// The status is not checked here: look at `response.status()` first.
-pub fn body_chunks(response: isahc::Response<isahc::AsyncBody>) -> BodyChunks<isahc::AsyncBody> {
-    let headers = response.headers();
-    let encoded = headers
+/// Takes an isahc response, a surf response (feature `surf`) or a [`Response`]
+/// of any [`Client`]. The status is not checked here: look at it first.
+pub fn body_chunks(response: impl Into<Response>) -> BodyChunks<Body> {
+    let response = response.into();
+    let encoded = response
+        .headers
         .get(CONTENT_ENCODING)
         .is_some_and(|encoding| !encoding.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let expected = content_length(headers).filter(|_| !encoded);
-    BodyChunks::new(response.into_body(), expected)
+    let expected = content_length(&response.headers).filter(|_| !encoded);
+    BodyChunks::new(response.body, expected)
 }
 
 /// The `Content-Length` a response announces, if it is a number.

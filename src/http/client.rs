@@ -1,0 +1,230 @@
+//! [`Client`]: the small HTTP client interface aiter's HTTP parts use, with
+//! implementations for isahc (the default) and surf (feature `surf`).
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_lite::AsyncRead;
+use isahc::http::HeaderMap;
+
+/// A response body: any `AsyncRead`.
+pub type Body = Pin<Box<dyn AsyncRead + Send>>;
+
+/// The future a [`Client`] returns.
+pub type ResponseFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response, ClientError>> + Send + 'a>>;
+
+/// What aiter needs of a response: its status, its headers and its body.
+///
+/// ```
+/// let response = aiter::http::Response::new(204, Default::default(), Box::pin(futures_lite::io::empty()));
+/// assert_eq!(response.status, 204);
+/// ```
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The headers (names lowercase).
+    pub headers: HeaderMap,
+    /// The body, read as it arrives.
+    pub body: Body,
+}
+
+impl Response {
+    /// A response from its parts.
+    pub fn new(status: u16, headers: HeaderMap, body: Body) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The first value of header `name` as text, if it is there and ASCII.
+    ///
+    /// ```
+    /// let mut headers = aiter::http::isahc::http::HeaderMap::new();
+    /// headers.insert("content-type", "text/event-stream".parse().unwrap());
+    /// let response = aiter::http::Response::new(200, headers, Box::pin(futures_lite::io::empty()));
+    /// assert_eq!(response.header("Content-Type"), Some("text/event-stream"));
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<isahc::Response<isahc::AsyncBody>> for Response {
+    fn from(response: isahc::Response<isahc::AsyncBody>) -> Self {
+        let (parts, body) = response.into_parts();
+        Self::new(parts.status.as_u16(), parts.headers, Box::pin(body))
+    }
+}
+
+/// A request that could not be sent or answered. Transient ones (connection
+/// failures, timeouts, name resolution) are worth retrying.
+///
+/// ```
+/// let error = aiter::http::ClientError::transient("connection refused");
+/// assert!(error.is_transient());
+/// assert_eq!(error.to_string(), "connection refused");
+/// ```
+#[derive(Debug)]
+pub struct ClientError {
+    transient: bool,
+    source: Box<dyn Error + Send + Sync>,
+}
+
+impl ClientError {
+    /// An error worth retrying.
+    pub fn transient(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self {
+            transient: true,
+            source: error.into(),
+        }
+    }
+
+    /// An error that will not go away by retrying.
+    pub fn permanent(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self {
+            transient: false,
+            source: error.into(),
+        }
+    }
+
+    /// True when retrying may help.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+/// Prints the client's error, so `source()` goes on below it.
+impl Error for ClientError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source.source()
+    }
+}
+
+/// An HTTP client as aiter uses one: send a GET with headers, without following
+/// redirects (aiter follows them itself, to keep credentials to their origin),
+/// and give back the status, the headers and the body as an `AsyncRead`.
+///
+/// Implemented for `isahc::HttpClient` and, with feature `surf`, `surf::Client`.
+/// Implement it to plug in another client.
+///
+/// ```
+/// use aiter::http::{Client, ClientError, Response, ResponseFuture};
+/// use aiter::http::isahc::http::HeaderMap;
+///
+/// /// A client that answers 204 to everything, for tests.
+/// struct NoContent;
+///
+/// impl Client for NoContent {
+///     fn get<'a>(&'a self, _url: &'a str, _headers: &'a HeaderMap) -> ResponseFuture<'a> {
+///         Box::pin(async { Ok(Response::new(204, HeaderMap::new(), Box::pin(futures_lite::io::empty()))) })
+///     }
+/// }
+/// # futures_lite::future::block_on(async {
+/// let response = NoContent.get("http://example.com/", &HeaderMap::new()).await?;
+/// assert_eq!(response.status, 204);
+/// # Ok::<(), ClientError>(()) }).unwrap();
+/// ```
+pub trait Client: Send + Sync + 'static {
+    /// Sends `GET url` with `headers`; redirects are returned, not followed.
+    fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a>;
+}
+
+impl<C: Client + ?Sized> Client for Arc<C> {
+    fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
+        (**self).get(url, headers)
+    }
+}
+
+impl Client for isahc::HttpClient {
+    fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
+        use isahc::config::{Configurable, RedirectPolicy};
+        Box::pin(async move {
+            let mut request = isahc::Request::get(url).redirect_policy(RedirectPolicy::None);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let request = request.body(()).map_err(ClientError::permanent)?;
+            let response = self.send_async(request).await.map_err(|error| {
+                use isahc::error::ErrorKind;
+                match error.kind() {
+                    ErrorKind::ConnectionFailed
+                    | ErrorKind::Io
+                    | ErrorKind::Timeout
+                    | ErrorKind::NameResolution => ClientError::transient(error),
+                    _ => ClientError::permanent(error),
+                }
+            })?;
+            Ok(response.into())
+        })
+    }
+}
+
+#[cfg(feature = "surf")]
+impl Client for surf::Client {
+    fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
+        Box::pin(async move {
+            let mut request = self.get(url);
+            for (name, value) in headers {
+                let value = value.to_str().map_err(ClientError::permanent)?;
+                request = request.header(name.as_str(), value);
+            }
+            let response = request.await.map_err(|error| {
+                let status = error.status();
+                let error: Box<dyn Error + Send + Sync> = error.into_inner().into();
+                // surf reports failures to connect or read with a 500 of its own.
+                if status == surf::StatusCode::InternalServerError {
+                    ClientError::transient(error)
+                } else {
+                    ClientError::permanent(error)
+                }
+            })?;
+            Ok(surf_response(response))
+        })
+    }
+}
+
+#[cfg(feature = "surf")]
+fn surf_response(response: surf::Response) -> Response {
+    let status = u16::from(response.status());
+    let mut headers = HeaderMap::new();
+    for (name, values) in response.iter() {
+        let Ok(name) = isahc::http::header::HeaderName::from_bytes(name.as_str().as_bytes()) else {
+            continue;
+        };
+        for value in values {
+            // Bytes, not text: a header that is not ASCII is seen as it came.
+            if let Ok(value) = isahc::http::HeaderValue::from_bytes(value.as_str().as_bytes()) {
+                headers.append(name.clone(), value);
+            }
+        }
+    }
+    Response::new(status, headers, Box::pin(response))
+}
+
+#[cfg(feature = "surf")]
+impl From<surf::Response> for Response {
+    fn from(response: surf::Response) -> Self {
+        surf_response(response)
+    }
+}
