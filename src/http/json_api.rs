@@ -4,14 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use base64::Engine;
 use futures_lite::AsyncReadExt;
 use isahc::HttpClient;
-use isahc::http::HeaderMap;
-use isahc::http::header::{
-    AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LINK, LOCATION, PROXY_AUTHORIZATION,
-    RETRY_AFTER,
-};
+use isahc::http::header::{LINK, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -19,31 +14,9 @@ use url::Url;
 use super::client::{Client, Response};
 use super::next_link;
 use super::page_body::read_page;
+use super::requester::{Requester, redact};
 use crate::paginate::fingerprint::Fingerprinter;
 use crate::paginate::{FetchError, Page, PageKey, Paginator};
-
-/// Headers that carry credentials by common use, besides `Authorization`, `Cookie`
-/// and `Proxy-Authorization`: sent only to the first URL's origin.
-const SENSITIVE_HEADERS: &[&str] = &[
-    "api-key",
-    "apikey",
-    "x-api-key",
-    "x-apikey",
-    "x-auth-token",
-    "x-access-token",
-    "x-session-token",
-    "x-csrf-token",
-    "x-xsrf-token",
-    "private-token",
-    "job-token",
-    "x-goog-api-key",
-    "x-amz-security-token",
-    "authentication",
-    "ocp-apim-subscription-key",
-];
-
-/// Redirects followed for one page before it is an error.
-const MAX_REDIRECTS: u32 = 10;
 
 /// How a JSON API pages its results.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,16 +126,11 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct JsonApi {
-    client: Arc<dyn Client>,
+    requests: Requester,
     url: Url,
     style: Style,
     items_at: String,
-    headers: Vec<(HeaderName, HeaderValue, bool)>,
-    /// User and password from the first URL, sent as Basic credentials to its
-    /// origin only (the URL itself is kept without them).
-    credentials: Option<(String, String)>,
     max_page_bytes: u64,
-    allow_https_to_http: bool,
     prints: Fingerprinter,
 }
 
@@ -192,22 +160,13 @@ impl JsonApi {
     /// follows redirects itself (up to 10 a page), so that no credential follows
     /// one to another origin and no redirect leaves `https` for `http`.
     pub fn with_client(client: impl Client, mut url: Url) -> Self {
-        let credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
-            (
-                percent_decode(url.username()),
-                percent_decode(url.password().unwrap_or("")),
-            )
-        });
-        strip_user_info(&mut url);
+        let requests = Requester::new(client, &mut url);
         Self {
-            client: Arc::new(client),
+            requests,
             url,
             style: Style::page(),
             items_at: String::new(),
-            headers: Vec::new(),
-            credentials,
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
-            allow_https_to_http: false,
             prints: Fingerprinter::new(),
         }
     }
@@ -217,7 +176,7 @@ impl JsonApi {
     /// `https` are always an error.
     #[must_use]
     pub fn allow_https_to_http(mut self, allow: bool) -> Self {
-        self.allow_https_to_http = allow;
+        self.requests.allow_https_to_http = allow;
         self
     }
 
@@ -262,13 +221,7 @@ impl JsonApi {
         value: &str,
         sensitive: bool,
     ) -> Result<Self, isahc::http::Error> {
-        let name = HeaderName::from_bytes(name.as_bytes())?;
-        let mut value = HeaderValue::from_str(value)?;
-        let sensitive = sensitive
-            || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name)
-            || SENSITIVE_HEADERS.contains(&name.as_str());
-        value.set_sensitive(sensitive);
-        self.headers.push((name, value, sensitive));
+        self.requests.add_header(name, value, sensitive)?;
         Ok(self)
     }
 
@@ -355,7 +308,7 @@ impl JsonApi {
     }
 
     async fn fetch<T: DeserializeOwned>(&self, key: PageKey) -> Result<Page<T>, FetchError> {
-        let (url, mut response) = self.send(self.url_for(&key)?).await?;
+        let (url, mut response) = self.requests.send(self.url_for(&key)?).await?;
         let status = response.status;
         let body = read_body(&mut response, self.max_page_bytes)
             .await
@@ -408,82 +361,6 @@ impl JsonApi {
         Ok(page)
     }
 
-    /// Sends a GET for `url`, following redirects (up to [`MAX_REDIRECTS`]) with
-    /// the scheme rules, and credentials only to the first URL's origin. Returns the
-    /// final URL and its response.
-    async fn send(&self, mut url: Url) -> Result<(Url, Response), FetchError> {
-        for _ in 0..=MAX_REDIRECTS {
-            let same_origin = url.origin() == self.url.origin();
-            let mut headers = HeaderMap::new();
-            for (name, value, sensitive) in &self.headers {
-                if same_origin || !sensitive {
-                    headers.append(name.clone(), value.clone());
-                }
-            }
-            if let (true, Some((user, password))) = (same_origin, &self.credentials) {
-                let token =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                let mut value = HeaderValue::from_str(&format!("Basic {token}"))
-                    .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-            let response = self
-                .client
-                .get(url.as_str(), &headers)
-                .await
-                .map_err(|error| {
-                    let error = if error.is_transient() {
-                        FetchError::transient(error)
-                    } else {
-                        FetchError::permanent(error)
-                    };
-                    error.with_url(url.as_str())
-                })?;
-            let status = response.status;
-            let location = response
-                .headers
-                .get(LOCATION)
-                .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308));
-            let Some(location) = location else {
-                return Ok((url, response));
-            };
-            let target = location
-                .to_str()
-                .map_err(|_| "a redirect Location that is not ASCII".to_owned())
-                .and_then(|location| self.follow(&url, location))
-                .map_err(|message| {
-                    FetchError::permanent(message)
-                        .with_status(status)
-                        .with_url(url.as_str())
-                })?;
-            url = target;
-        }
-        Err(
-            FetchError::permanent(format!("more than {MAX_REDIRECTS} redirects"))
-                .with_url(url.as_str()),
-        )
-    }
-
-    /// `next` (a next URL, `Link` target or redirect) resolved against `from`, if
-    /// it may be followed: `http` or `https` only, and never from `https` to
-    /// `http` unless allowed. A `user:password@` in it is dropped.
-    fn follow(&self, from: &Url, next: &str) -> Result<Url, String> {
-        let mut target = from
-            .join(next)
-            .map_err(|error| format!("bad next URL {next:?}: {error}"))?;
-        strip_user_info(&mut target);
-        match (from.scheme(), target.scheme()) {
-            ("https", "http") if !self.allow_https_to_http => Err(format!(
-                "the next URL {target} leaves https for http (from {from}); allow it with allow_https_to_http"
-            )),
-            (_, "http" | "https") => Ok(target),
-            (_, scheme) => Err(format!(
-                "the next URL {target} has scheme {scheme:?}, not http or https (from {from})"
-            )),
-        }
-    }
-
     /// The next cursor or URL of a page, from its body value or `Link` header. A
     /// value of the wrong type, or a header that is not ASCII, is an error, never
     /// taken for "no more pages".
@@ -517,7 +394,7 @@ impl JsonApi {
             Style::Next { path } => match value {
                 None | Some(Value::Null) => None,
                 Some(Value::String(next)) if next.is_empty() => None,
-                Some(Value::String(next)) => Some(self.follow(url, &next)?.into()),
+                Some(Value::String(next)) => Some(self.requests.follow(url, &next)?.into()),
                 Some(other) => {
                     return Err(format!(
                         "malformed page: the next URL at {path:?} is {}, not a string",
@@ -533,7 +410,7 @@ impl JsonApi {
                     })?);
                 }
                 match next_link(&links.join(", ")) {
-                    Some(next) => Some(self.follow(url, &next)?.into()),
+                    Some(next) => Some(self.requests.follow(url, &next)?.into()),
                     None => None,
                 }
             }
@@ -542,41 +419,13 @@ impl JsonApi {
     }
 }
 
-/// Takes `user:password@` out of a URL.
-fn strip_user_info(url: &mut Url) {
-    // Both fail only for URLs that cannot have user info: nothing to take out.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-}
-
-/// A URL for messages: without user information.
-fn redact(url: &Url) -> String {
-    let mut url = url.clone();
-    strip_user_info(&mut url);
-    url.into()
-}
-
-/// A user name or password from a URL, percent-decoded.
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 impl fmt::Debug for JsonApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JsonApi")
             .field("url", &self.url.as_str())
             .field("style", &self.style)
             .field("items_at", &self.items_at)
-            .field(
-                "headers",
-                &self
-                    .headers
-                    .iter()
-                    .map(|(name, _, _)| name.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .field("headers", &self.requests.header_names())
             .finish_non_exhaustive()
     }
 }
@@ -662,6 +511,7 @@ mod tests {
         let api = JsonApi::new("https://api.test/items").unwrap();
         let from = url::Url::parse("https://api.test/items").unwrap();
         let error = api
+            .requests
             .follow(&from, "http://api.test/items?page=2")
             .unwrap_err();
         assert!(
@@ -669,17 +519,25 @@ mod tests {
                 && error.contains("https://api.test/items"),
             "{error}"
         );
-        assert!(api.follow(&from, "https://other.test/x").is_ok());
+        assert!(api.requests.follow(&from, "https://other.test/x").is_ok());
         assert!(
-            api.follow(&from, "file:///etc/passwd")
+            api.requests
+                .follow(&from, "file:///etc/passwd")
                 .unwrap_err()
                 .contains("file")
         );
         let api = api.allow_https_to_http(true);
-        assert!(api.follow(&from, "http://api.test/items?page=2").is_ok());
-        assert!(api.follow(&from, "ftp://api.test/").is_err());
+        assert!(
+            api.requests
+                .follow(&from, "http://api.test/items?page=2")
+                .is_ok()
+        );
+        assert!(api.requests.follow(&from, "ftp://api.test/").is_err());
         // user:password@ in a next URL is dropped.
-        let next = api.follow(&from, "https://u:p@api.test/2").unwrap();
+        let next = api
+            .requests
+            .follow(&from, "https://u:p@api.test/2")
+            .unwrap();
         assert_eq!(next.as_str(), "https://api.test/2");
     }
 

@@ -26,6 +26,7 @@ mod client;
 mod json_api;
 mod link;
 mod page_body;
+mod requester;
 
 pub use body::{BodyChunks, BodyError, Progress};
 pub use client::{Body, Client, ClientError, Response, ResponseFuture};

@@ -1,0 +1,202 @@
+//! [`Requester`]: GET requests for [`JsonApi`](super::JsonApi) and
+//! [`EventSource`](super::EventSource): redirects followed by aiter itself,
+//! credentials only to the first URL's origin, `http` and `https` only.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use isahc::http::HeaderMap;
+use isahc::http::header::{
+    AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LOCATION, PROXY_AUTHORIZATION,
+};
+use url::Url;
+
+use super::client::{Client, Response};
+use crate::paginate::FetchError;
+
+/// Headers that carry credentials by common use, besides `Authorization`, `Cookie`
+/// and `Proxy-Authorization`: sent only to the first URL's origin.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "api-key",
+    "apikey",
+    "x-api-key",
+    "x-apikey",
+    "x-auth-token",
+    "x-access-token",
+    "x-session-token",
+    "x-csrf-token",
+    "x-xsrf-token",
+    "private-token",
+    "job-token",
+    "x-goog-api-key",
+    "x-amz-security-token",
+    "authentication",
+    "ocp-apim-subscription-key",
+];
+
+/// Redirects followed for one page before it is an error.
+const MAX_REDIRECTS: u32 = 10;
+
+/// A client, the first URL's origin, headers and credentials.
+#[derive(Clone)]
+pub(crate) struct Requester {
+    client: Arc<dyn Client>,
+    /// The first URL: credentials go to its origin only.
+    first: Url,
+    headers: Vec<(HeaderName, HeaderValue, bool)>,
+    /// User and password from the first URL, sent as Basic credentials to its
+    /// origin only (the URL itself is kept without them).
+    credentials: Option<(String, String)>,
+    pub(crate) allow_https_to_http: bool,
+}
+
+impl Requester {
+    /// Requests starting at `url`, whose `user:password@` is taken out of it.
+    pub(crate) fn new(client: impl Client, url: &mut Url) -> Self {
+        let credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
+            (
+                percent_decode(url.username()),
+                percent_decode(url.password().unwrap_or("")),
+            )
+        });
+        strip_user_info(url);
+        Self {
+            client: Arc::new(client),
+            first: url.clone(),
+            headers: Vec::new(),
+            credentials,
+            allow_https_to_http: false,
+        }
+    }
+
+    /// Adds a header to every request; credentials only to the first origin.
+    pub(crate) fn add_header(
+        &mut self,
+        name: &str,
+        value: &str,
+        sensitive: bool,
+    ) -> Result<(), isahc::http::Error> {
+        let name = HeaderName::from_bytes(name.as_bytes())?;
+        let mut value = HeaderValue::from_str(value)?;
+        let sensitive = sensitive
+            || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name)
+            || SENSITIVE_HEADERS.contains(&name.as_str());
+        value.set_sensitive(sensitive);
+        self.headers.push((name, value, sensitive));
+        Ok(())
+    }
+
+    /// The names of the headers added, for `Debug` (values may be secrets).
+    pub(crate) fn header_names(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .map(|(name, _, _)| name.as_str())
+            .collect()
+    }
+
+    /// Sends a GET for `url`, following redirects (up to [`MAX_REDIRECTS`]) with
+    /// the scheme rules, and credentials only to the first URL's origin. Returns the
+    /// final URL and its response.
+    pub(crate) async fn send(&self, url: Url) -> Result<(Url, Response), FetchError> {
+        self.send_with(url, &HeaderMap::new()).await
+    }
+
+    /// [`Requester::send`] with headers of the caller's own (sent everywhere).
+    pub(crate) async fn send_with(
+        &self,
+        mut url: Url,
+        extra: &HeaderMap,
+    ) -> Result<(Url, Response), FetchError> {
+        for _ in 0..=MAX_REDIRECTS {
+            let same_origin = url.origin() == self.first.origin();
+            let mut headers = extra.clone();
+            for (name, value, sensitive) in &self.headers {
+                if same_origin || !sensitive {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+            if let (true, Some((user, password))) = (same_origin, &self.credentials) {
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                let mut value = HeaderValue::from_str(&format!("Basic {token}"))
+                    .map_err(|error| FetchError::permanent(error).with_url(url.as_str()))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+            let response = self
+                .client
+                .get(url.as_str(), &headers)
+                .await
+                .map_err(|error| {
+                    let error = if error.is_transient() {
+                        FetchError::transient(error)
+                    } else {
+                        FetchError::permanent(error)
+                    };
+                    error.with_url(url.as_str())
+                })?;
+            let status = response.status;
+            let location = response
+                .headers
+                .get(LOCATION)
+                .filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308));
+            let Some(location) = location else {
+                return Ok((url, response));
+            };
+            let target = location
+                .to_str()
+                .map_err(|_| "a redirect Location that is not ASCII".to_owned())
+                .and_then(|location| self.follow(&url, location))
+                .map_err(|message| {
+                    FetchError::permanent(message)
+                        .with_status(status)
+                        .with_url(url.as_str())
+                })?;
+            url = target;
+        }
+        Err(
+            FetchError::permanent(format!("more than {MAX_REDIRECTS} redirects"))
+                .with_url(url.as_str()),
+        )
+    }
+
+    /// `next` (a next URL, `Link` target or redirect) resolved against `from`, if
+    /// it may be followed: `http` or `https` only, and never from `https` to
+    /// `http` unless allowed. A `user:password@` in it is dropped.
+    pub(crate) fn follow(&self, from: &Url, next: &str) -> Result<Url, String> {
+        let mut target = from
+            .join(next)
+            .map_err(|error| format!("bad next URL {next:?}: {error}"))?;
+        strip_user_info(&mut target);
+        match (from.scheme(), target.scheme()) {
+            ("https", "http") if !self.allow_https_to_http => Err(format!(
+                "the next URL {target} leaves https for http (from {from}); allow it with allow_https_to_http"
+            )),
+            (_, "http" | "https") => Ok(target),
+            (_, scheme) => Err(format!(
+                "the next URL {target} has scheme {scheme:?}, not http or https (from {from})"
+            )),
+        }
+    }
+}
+
+/// Takes `user:password@` out of a URL.
+fn strip_user_info(url: &mut Url) {
+    // Both fail only for URLs that cannot have user info: nothing to take out.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+}
+
+/// A URL for messages: without user information.
+pub(crate) fn redact(url: &Url) -> String {
+    let mut url = url.clone();
+    strip_user_info(&mut url);
+    url.into()
+}
+
+/// A user name or password from a URL, percent-decoded.
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
