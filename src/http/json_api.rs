@@ -457,7 +457,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// A `Retry-After` value: seconds (any number of digits; more than a `u64` holds is
 /// as long as can be, and the retry policy's cap applies), or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -23,6 +23,7 @@
 
 mod body;
 mod client;
+mod event_source;
 mod json_api;
 mod link;
 mod page_body;
@@ -30,6 +31,10 @@ mod requester;
 
 pub use body::{BodyChunks, BodyError, Progress};
 pub use client::{Body, Client, ClientError, Response, ResponseFuture};
+pub use event_source::{
+    DEFAULT_MAX_RECONNECT_DELAY, DEFAULT_RECONNECT_DELAY, EventSource, EventSourceError,
+    EventSourceErrorKind,
+};
 pub use isahc;
 pub use json_api::{DEFAULT_MAX_PAGE_BYTES, JsonApi, Style};
 pub use link::{Link, next_link, parse_link_header};

@@ -77,6 +77,16 @@ impl FetchError {
         self
     }
 
+    /// The HTTP status, when there was a response.
+    ///
+    /// ```
+    /// let error = aiter::paginate::FetchError::permanent("not found").with_status(404);
+    /// assert_eq!(error.status(), Some(404));
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
     /// True if another attempt may succeed.
     pub fn is_transient(&self) -> bool {
         self.transient

@@ -16,11 +16,25 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(handler: impl trillium::Handler) -> Self {
+        Self::start_with(handler, trillium::HttpConfig::default())
+    }
+
+    /// A server that writes each piece of a streaming body as it comes (no
+    /// response buffer), as a server of live events does.
+    pub fn start_unbuffered(handler: impl trillium::Handler) -> Self {
+        Self::start_with(
+            handler,
+            trillium::HttpConfig::default().with_response_buffer_len(1),
+        )
+    }
+
+    fn start_with(handler: impl trillium::Handler, http_config: trillium::HttpConfig) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let address = listener.local_addr().expect("bound address");
         let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
         let handle = trillium_smol::config()
             .without_signals()
+            .with_http_config(http_config)
             .with_prebound_server(listener)
             .spawn(handler);
         Self {
@@ -78,4 +92,73 @@ fn pattern_byte(i: usize) -> u8 {
 /// `len` bytes of the pattern `BreaksAfter` also serves.
 pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(pattern_byte).collect()
+}
+
+/// A body source that gives `data` `step` bytes at a time, letting the server
+/// flush between reads, then ends, or, when `cut` is set, waits 100 ms (the
+/// client has what was sent) and fails: the server cuts the connection.
+pub struct Dribble {
+    data: Vec<u8>,
+    at: usize,
+    step: usize,
+    cut: bool,
+    yielded: bool,
+    pause: Option<async_io::Timer>,
+}
+
+impl Dribble {
+    pub fn new(data: impl Into<Vec<u8>>, step: usize, cut: bool) -> Self {
+        Self {
+            data: data.into(),
+            at: 0,
+            step: step.max(1),
+            cut,
+            yielded: false,
+            pause: None,
+        }
+    }
+}
+
+impl AsyncRead for Dribble {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.at == self.data.len() {
+            if !self.cut {
+                return Poll::Ready(Ok(0));
+            }
+            let pause = self.pause.get_or_insert_with(|| {
+                async_io::Timer::after(std::time::Duration::from_millis(100))
+            });
+            if std::future::Future::poll(Pin::new(pause), cx).is_pending() {
+                return Poll::Pending;
+            }
+            return Poll::Ready(Err(io::Error::other("the server cut the connection")));
+        }
+        // One read in two is Pending, so every piece goes out on its own.
+        if !std::mem::replace(&mut self.yielded, true) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.yielded = false;
+        let n = self.step.min(self.data.len() - self.at).min(buf.len());
+        let at = self.at;
+        buf[..n].copy_from_slice(&self.data[at..at + n]);
+        self.at += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// The HTTP clients a test runs over: isahc always, surf with feature `surf`.
+pub fn clients() -> Vec<(&'static str, std::sync::Arc<dyn aiter::http::Client>)> {
+    #[allow(unused_mut)] // one entry without feature surf
+    let mut clients: Vec<(&'static str, std::sync::Arc<dyn aiter::http::Client>)> = vec![(
+        "isahc",
+        std::sync::Arc::new(aiter::http::isahc::HttpClient::new().expect("an isahc client")),
+    )];
+    #[cfg(feature = "surf")]
+    clients.push(("surf", std::sync::Arc::new(surf::Client::new())));
+    clients
 }
