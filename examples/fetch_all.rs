@@ -9,7 +9,7 @@
 //! (`/next`); `--items-path POINTER` (empty: the body is the array);
 //! `--header 'Name: value'` (repeatable); `--prefetch K` (1); `--max-pages N`;
 //! `--max-items N`; `--retries N` (5); `--timeout SECS` (30); `--rate RPS`;
-//! `--resume POSITION`.
+//! `--resume POSITION`; `--client isahc|surf` (isahc; surf needs feature `surf`).
 //!
 //! Items go to stdout, one JSON value a line, in order, each once; progress to
 //! stderr. Stopped by `--max-items` or `--max-pages`, it prints `next: POSITION` on
@@ -40,12 +40,13 @@ struct Args {
     timeout: Duration,
     rate: Option<f64>,
     resume: Option<Position>,
+    client: String,
 }
 
 const USAGE: &str = "usage: fetch_all URL [--style page|offset|cursor|link|next] [--page-param NAME] [--start N] \
 [--offset-param NAME] [--limit-param NAME] [--limit N] [--cursor-param NAME] [--cursor-path POINTER] \
 [--next-path POINTER] [--items-path POINTER] [--header 'Name: value']... [--prefetch K] [--max-pages N] \
-[--max-items N] [--retries N] [--timeout SECS] [--rate RPS] [--resume POSITION]";
+[--max-items N] [--retries N] [--timeout SECS] [--rate RPS] [--resume POSITION] [--client isahc|surf]";
 
 #[allow(clippy::too_many_lines)] // one flag a line
 fn parse_args() -> Result<Args, lexopt::Error> {
@@ -72,6 +73,7 @@ fn parse_args() -> Result<Args, lexopt::Error> {
         timeout: Duration::from_secs(30),
         rate: None,
         resume: None,
+        client: "isahc".to_owned(),
     };
     while let Some(arg) = parser.next()? {
         match arg {
@@ -99,6 +101,7 @@ fn parse_args() -> Result<Args, lexopt::Error> {
             Long("retries") => args.retries = parser.value()?.parse()?,
             Long("timeout") => args.timeout = Duration::from_secs_f64(parser.value()?.parse()?),
             Long("rate") => args.rate = Some(parser.value()?.parse()?),
+            Long("client") => args.client = parser.value()?.string()?,
             Long("resume") => {
                 let text = parser.value()?.string()?;
                 let position = Position::parse(&text)
@@ -154,9 +157,19 @@ fn main() -> ExitCode {
 }
 
 fn build(args: &Args) -> Result<JsonApi, Box<dyn std::error::Error + Send + Sync>> {
-    let mut api = JsonApi::new(&args.url)?
-        .style(args.style.clone())
-        .items_at(&args.items_path);
+    let url = url::Url::parse(&args.url)?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("not an http or https URL (scheme {:?})", url.scheme()).into());
+    }
+    let api = match args.client.as_str() {
+        "isahc" => JsonApi::with_client(aiter::http::isahc::HttpClient::new()?, url),
+        #[cfg(feature = "surf")]
+        "surf" => JsonApi::with_client(surf::Client::new(), url),
+        #[cfg(not(feature = "surf"))]
+        "surf" => return Err("--client surf: built without the `surf` feature".into()),
+        other => return Err(format!("--client {other:?}: expected isahc or surf").into()),
+    };
+    let mut api = api.style(args.style.clone()).items_at(&args.items_path);
     for (name, value) in &args.headers {
         api = api.header(name, value)?;
     }

@@ -14,11 +14,39 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use http_server::TestServer;
 use serde_json::json;
 
+/// Runs fetch_all over every client (isahc; surf too with feature `surf`): each
+/// must give the same exit status, the same items and the same `error:`,
+/// `resume:` and `next:` lines. Returns the isahc run.
 fn fetch_all(args: &[&str]) -> Output {
-    Command::new(examples::example("fetch_all"))
-        .args(args)
-        .output()
-        .expect("fetch_all runs")
+    let run = |client: &str| {
+        Command::new(examples::example("fetch_all"))
+            .args(args)
+            .args(["--client", client])
+            .output()
+            .expect("fetch_all runs")
+    };
+    let contract = |output: &Output| {
+        let stderr: Vec<String> = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|line| {
+                ["error:", "resume:", "next:"]
+                    .iter()
+                    .any(|p| line.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect();
+        (output.status.code(), output.stdout.clone(), stderr)
+    };
+    let isahc = run("isahc");
+    if cfg!(feature = "surf") {
+        let surf = run("surf");
+        assert_eq!(
+            contract(&surf),
+            contract(&isahc),
+            "surf and isahc differ for {args:?}"
+        );
+    }
+    isahc
 }
 
 fn stdout_lines(output: &Output) -> Vec<String> {

@@ -134,8 +134,29 @@ fn api(flaky: Arc<AtomicU32>) -> TestServer {
 }
 
 fn api_at(server: &TestServer, path: &str) -> JsonApi {
-    let client = isahc::HttpClient::builder().proxy(None).build().unwrap();
-    JsonApi::with_client(client, url::Url::parse(&server.url(path)).unwrap())
+    JsonApi::with_client(
+        current_client(),
+        url::Url::parse(&server.url(path)).unwrap(),
+    )
+}
+
+thread_local! {
+    /// The client the current run of a test uses: see `over_every_client`.
+    static CLIENT: std::cell::RefCell<Option<std::sync::Arc<dyn aiter::http::Client>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `test` once per client (isahc; surf too with feature `surf`).
+fn over_every_client(test: impl Fn()) {
+    for (name, client) in http_server::clients() {
+        CLIENT.with(|cell| *cell.borrow_mut() = Some(client));
+        eprintln!("client: {name}");
+        test();
+    }
+}
+
+fn current_client() -> std::sync::Arc<dyn aiter::http::Client> {
+    CLIENT.with(|cell| cell.borrow().clone().expect("inside over_every_client"))
 }
 
 fn items(paginator: Paginator<Value>) -> (Vec<Value>, Option<aiter::paginate::PageError>) {
@@ -154,228 +175,251 @@ fn items(paginator: Paginator<Value>) -> (Vec<Value>, Option<aiter::paginate::Pa
 
 #[test]
 fn page_style_with_items_at_a_pointer() {
-    let server = api(Arc::default());
-    let paginator = api_at(&server, "/page")
-        .items_at("/data")
-        .paginator()
-        .prefetch(3);
-    let (got, error) = items(paginator);
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(
-        got,
-        json!([10, 11, 20, 21, 30, 31, 40, 41, 50, 51])
-            .as_array()
-            .unwrap()
-            .clone()
-    );
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let paginator = api_at(&server, "/page")
+            .items_at("/data")
+            .paginator()
+            .prefetch(3);
+        let (got, error) = items(paginator);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(
+            got,
+            json!([10, 11, 20, 21, 30, 31, 40, 41, 50, 51])
+                .as_array()
+                .unwrap()
+                .clone()
+        );
+    });
 }
 
 #[test]
 fn offset_style_with_the_body_as_the_array() {
-    let server = api(Arc::default());
-    let style = Style::Offset {
-        offset_param: "offset".into(),
-        limit_param: "limit".into(),
-        limit: 10,
-    };
-    let (got, error) = items(api_at(&server, "/offset").style(style).paginator());
-    assert!(error.is_none());
-    assert_eq!(got, (0..23).map(Value::from).collect::<Vec<_>>());
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let style = Style::Offset {
+            offset_param: "offset".into(),
+            limit_param: "limit".into(),
+            limit: 10,
+        };
+        let (got, error) = items(api_at(&server, "/offset").style(style).paginator());
+        assert!(error.is_none());
+        assert_eq!(got, (0..23).map(Value::from).collect::<Vec<_>>());
+    });
 }
 
 #[test]
 fn cursor_style_passes_over_empty_middle_pages() {
-    let server = api(Arc::default());
-    let (got, error) = items(
-        api_at(&server, "/cursor")
-            .style(Style::cursor())
-            .items_at("/items")
-            .paginator(),
-    );
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let (got, error) = items(
+            api_at(&server, "/cursor")
+                .style(Style::cursor())
+                .items_at("/items")
+                .paginator(),
+        );
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    });
 }
 
 #[test]
 fn link_style_follows_relative_next_links() {
-    let server = api(Arc::default());
-    let (got, error) = items(api_at(&server, "/link?p=1").style(Style::Link).paginator());
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let (got, error) = items(api_at(&server, "/link?p=1").style(Style::Link).paginator());
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    });
 }
 
 #[test]
 fn next_style_follows_the_url_in_the_body() {
-    let server = api(Arc::default());
-    let (got, error) = items(
-        api_at(&server, "/next?p=1")
-            .style(Style::next())
-            .items_at("/results")
-            .paginator(),
-    );
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let (got, error) = items(
+            api_at(&server, "/next?p=1")
+                .style(Style::next())
+                .items_at("/results")
+                .paginator(),
+        );
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, [json!(1), json!(2), json!(3)]);
+    });
 }
 
 #[test]
 fn a_503_with_retry_after_is_retried_after_the_wait_and_nothing_repeats() {
-    let server = api(Arc::default());
-    let start = Instant::now();
-    let paginator = api_at(&server, "/flaky")
-        .paginator()
-        .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
-    let (got, error) = items(paginator);
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(got, [json!(1), json!(2), json!(3)]);
-    assert!(
-        start.elapsed() >= Duration::from_secs(1),
-        "Retry-After: 1 was honoured"
-    );
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let start = Instant::now();
+        let paginator = api_at(&server, "/flaky")
+            .paginator()
+            .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
+        let (got, error) = items(paginator);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, [json!(1), json!(2), json!(3)]);
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "Retry-After: 1 was honoured"
+        );
+    });
 }
 
 #[test]
 fn a_cursor_loop_is_an_error_naming_both_pages() {
-    let server = api(Arc::default());
-    let (got, error) = items(
-        api_at(&server, "/loop")
-            .style(Style::cursor())
-            .items_at("/items")
-            .paginator(),
-    );
-    assert_eq!(
-        got.len(),
-        3,
-        "every page fetched is delivered, then the error"
-    );
-    let error = error.expect("a loop");
-    assert!(
-        error
-            .to_string()
-            .contains("the API loops: its next, \"a\", is page 2's"),
-        "{error}"
-    );
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let (got, error) = items(
+            api_at(&server, "/loop")
+                .style(Style::cursor())
+                .items_at("/items")
+                .paginator(),
+        );
+        assert_eq!(
+            got.len(),
+            3,
+            "every page fetched is delivered, then the error"
+        );
+        let error = error.expect("a loop");
+        assert!(
+            error
+                .to_string()
+                .contains("the API loops: its next, \"a\", is page 2's"),
+            "{error}"
+        );
+    });
 }
 
 #[test]
 fn a_malformed_body_is_a_permanent_error_with_url_status_snippet_and_a_resume_position() {
-    let broken = Arc::new(AtomicU32::new(0));
-    let server = api(broken.clone());
-    let (first, error) = items(api_at(&server, "/malformed").items_at("/data").paginator());
-    assert_eq!(first, [json!(1)]);
-    let error = error.expect("page 2 is malformed");
-    assert_eq!(
-        (error.number(), error.attempts(), error.status()),
-        (2, 1, Some(200))
-    );
-    assert!(error.url().unwrap().ends_with("/malformed?page=2"));
-    assert_eq!(error.snippet(), Some("{\"data\": [1, 2,"));
-    let cause = std::error::Error::source(&error)
-        .expect("the fetch error")
-        .to_string();
-    assert!(cause.contains("malformed JSON body"), "{cause}");
-    // The API is fixed; resuming gets exactly the rest.
-    broken.store(1, Ordering::SeqCst);
-    let position = Position::parse(&error.position().to_string()).unwrap();
-    let (rest, error) = items(
-        api_at(&server, "/malformed")
-            .items_at("/data")
-            .paginator()
-            .resume(position),
-    );
-    assert!(error.is_none());
-    assert_eq!(rest, [json!(2), json!(3)]);
+    over_every_client(|| {
+        let broken = Arc::new(AtomicU32::new(0));
+        let server = api(broken.clone());
+        let (first, error) = items(api_at(&server, "/malformed").items_at("/data").paginator());
+        assert_eq!(first, [json!(1)]);
+        let error = error.expect("page 2 is malformed");
+        assert_eq!(
+            (error.number(), error.attempts(), error.status()),
+            (2, 1, Some(200))
+        );
+        assert!(error.url().unwrap().ends_with("/malformed?page=2"));
+        assert_eq!(error.snippet(), Some("{\"data\": [1, 2,"));
+        let cause = std::error::Error::source(&error)
+            .expect("the fetch error")
+            .to_string();
+        assert!(cause.contains("malformed JSON body"), "{cause}");
+        // The API is fixed; resuming gets exactly the rest.
+        broken.store(1, Ordering::SeqCst);
+        let position = Position::parse(&error.position().to_string()).unwrap();
+        let (rest, error) = items(
+            api_at(&server, "/malformed")
+                .items_at("/data")
+                .paginator()
+                .resume(position),
+        );
+        assert!(error.is_none());
+        assert_eq!(rest, [json!(2), json!(3)]);
+    });
 }
 
 #[test]
 fn a_404_is_not_retried() {
-    let server = api(Arc::default());
-    let (_, error) = items(api_at(&server, "/missing").paginator());
-    let error = error.unwrap();
-    assert_eq!((error.status(), error.attempts()), (Some(404), 1));
-    assert!(error.to_string().contains("HTTP 404"));
+    over_every_client(|| {
+        let server = api(Arc::default());
+        let (_, error) = items(api_at(&server, "/missing").paginator());
+        let error = error.unwrap();
+        assert_eq!((error.status(), error.attempts()), (Some(404), 1));
+        assert!(error.to_string().contains("HTTP 404"));
+    });
 }
 
 #[test]
 fn credentials_go_only_to_the_first_urls_origin() {
-    // Two servers: two origins. The first names a next URL on the second.
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = seen.clone();
-    let other = TestServer::start(move |conn: trillium::Conn| {
-        let record = record.clone();
-        async move {
-            let headers = conn.request_headers();
-            record.lock().unwrap().push((
-                headers.get_str("authorization").map(str::to_owned),
-                headers.get_str("x-api-key").map(str::to_owned),
-                headers.get_str("accept").map(str::to_owned),
-            ));
-            json_response(conn, &json!({ "results": [2], "next": null }))
-        }
+    over_every_client(|| {
+        // Two servers: two origins. The first names a next URL on the second.
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let other = TestServer::start(move |conn: trillium::Conn| {
+            let record = record.clone();
+            async move {
+                let headers = conn.request_headers();
+                record.lock().unwrap().push((
+                    headers.get_str("authorization").map(str::to_owned),
+                    headers.get_str("x-api-key").map(str::to_owned),
+                    headers.get_str("accept").map(str::to_owned),
+                ));
+                json_response(conn, &json!({ "results": [2], "next": null }))
+            }
+        });
+        let next = other.url("/elsewhere");
+        let first = TestServer::start(move |conn: trillium::Conn| {
+            let next = next.clone();
+            async move {
+                let authorized =
+                    conn.request_headers().get_str("authorization") == Some("Bearer secret");
+                json_response(conn, &json!({ "results": [authorized], "next": next }))
+            }
+        });
+        let paginator = api_at(&first, "/start")
+            .style(Style::next())
+            .items_at("/results")
+            .header("Authorization", "Bearer secret")
+            .unwrap()
+            .sensitive_header("X-Api-Key", "k")
+            .unwrap()
+            .header("Accept", "application/json")
+            .unwrap()
+            .paginator();
+        let (got, error) = items(paginator);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(
+            got,
+            [json!(true), json!(2)],
+            "the first origin got the credentials"
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(
+            seen[0],
+            (None, None, Some("application/json".to_owned())),
+            "the other origin got none"
+        );
     });
-    let next = other.url("/elsewhere");
-    let first = TestServer::start(move |conn: trillium::Conn| {
-        let next = next.clone();
-        async move {
-            let authorized =
-                conn.request_headers().get_str("authorization") == Some("Bearer secret");
-            json_response(conn, &json!({ "results": [authorized], "next": next }))
-        }
-    });
-    let paginator = api_at(&first, "/start")
-        .style(Style::next())
-        .items_at("/results")
-        .header("Authorization", "Bearer secret")
-        .unwrap()
-        .sensitive_header("X-Api-Key", "k")
-        .unwrap()
-        .header("Accept", "application/json")
-        .unwrap()
-        .paginator();
-    let (got, error) = items(paginator);
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(
-        got,
-        [json!(true), json!(2)],
-        "the first origin got the credentials"
-    );
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 1);
-    assert_eq!(
-        seen[0],
-        (None, None, Some("application/json".to_owned())),
-        "the other origin got none"
-    );
 }
 
 #[test]
 fn retry_after_as_an_http_date_is_honoured() {
-    let asked = Arc::new(AtomicU32::new(0));
-    let counter = asked.clone();
-    let server = TestServer::start(move |conn: trillium::Conn| {
-        let counter = counter.clone();
-        async move {
-            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                let when =
-                    httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-                return conn
-                    .with_status(429)
-                    .with_response_header("retry-after", when)
-                    .halt();
+    over_every_client(|| {
+        let asked = Arc::new(AtomicU32::new(0));
+        let counter = asked.clone();
+        let server = TestServer::start(move |conn: trillium::Conn| {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let when = httpdate::fmt_http_date(
+                        std::time::SystemTime::now() + Duration::from_secs(2),
+                    );
+                    return conn
+                        .with_status(429)
+                        .with_response_header("retry-after", when)
+                        .halt();
+                }
+                json_response(conn, &json!([]))
             }
-            json_response(conn, &json!([]))
-        }
+        });
+        let start = Instant::now();
+        let paginator = api_at(&server, "/dated")
+            .paginator()
+            .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
+        let (got, error) = items(paginator);
+        assert!(error.is_none() && got.is_empty(), "{error:?}");
+        // The date has one-second resolution: at least one second was waited.
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
     });
-    let start = Instant::now();
-    let paginator = api_at(&server, "/dated")
-        .paginator()
-        .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
-    let (got, error) = items(paginator);
-    assert!(error.is_none() && got.is_empty(), "{error:?}");
-    // The date has one-second resolution: at least one second was waited.
-    assert!(
-        start.elapsed() >= Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(asked.load(Ordering::SeqCst), 2);
 }

@@ -193,6 +193,26 @@ impl SseDecoder {
         self
     }
 
+    /// Starts with `id` as the last event ID, as a browser's parser does on a
+    /// reconnection: events before the stream's first `id:` carry it.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, SseDecoder};
+    ///
+    /// let mut decoder = SseDecoder::new().last_event_id("41");
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"data: x\n\n", 0, false)) else {
+    ///     panic!("an event")
+    /// };
+    /// assert_eq!(frame?.id, "41");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
+    #[must_use]
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.id_buffer = id.into();
+        self.last_event_id.clone_from(&self.id_buffer);
+        self
+    }
+
     /// The last reconnection time the stream asked for (`retry:`), in
     /// milliseconds.
     pub fn retry(&self) -> Option<u64> {
@@ -201,7 +221,7 @@ impl SseDecoder {
 
     /// The last event ID string, as a browser keeps it: set at every blank line
     /// from the last `id:` field, even when no event is dispatched.
-    pub fn last_event_id(&self) -> &str {
+    pub fn get_last_event_id(&self) -> &str {
         &self.last_event_id
     }
 

@@ -18,7 +18,7 @@ use url::Url;
 use super::client::{Body, Client, Response};
 use super::json_api::parse_retry_after;
 use super::requester::{Requester, redact};
-use crate::chunks::{self, DEFAULT_MAX_FRAME_LEN, FrameError, Sse, SseEvent};
+use crate::chunks::{DEFAULT_MAX_FRAME_LEN, FrameError, Frames, Sse, SseDecoder, SseEvent};
 use crate::paginate::FetchError;
 
 /// How long to wait before reconnecting unless the server says (`retry:`): 3 s.
@@ -51,7 +51,8 @@ enum State {
 ///
 /// - **Reconnects** after the server's `retry:` time ([`DEFAULT_RECONNECT_DELAY`]
 ///   until it sends one), sending `Last-Event-ID` with the ID of the last event
-///   delivered. When attempts fail in a row, the wait doubles, with jitter, up to
+///   delivered; events of the new connection carry that ID until the server
+///   sends another, as in a browser. When attempts fail in a row, the wait doubles, with jitter, up to
 ///   [`DEFAULT_MAX_RECONNECT_DELAY`]. Each reconnection is announced by an error
 ///   item that is not fatal ([`EventSourceError::reconnect_delay`]).
 /// - **HTTP 204** ends the stream: the server says there is nothing more.
@@ -246,7 +247,11 @@ impl EventSource {
                 None
             }
             200 if is_event_stream => {
-                let events = chunks::sse(response.body).max_len(self.max_event_len);
+                // IDs carry over from the last connection, as in a browser.
+                let decoder = SseDecoder::new()
+                    .max_len(self.max_event_len)
+                    .last_event_id(self.last_event_id.clone());
+                let events = Frames::new(response.body, decoder);
                 self.state = State::Streaming(events);
                 None
             }
