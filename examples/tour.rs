@@ -25,6 +25,8 @@ fn main() {
         paging::pages_in_each_style().await;
         #[cfg(feature = "http")]
         paging::details_eight_at_a_time().await;
+        #[cfg(feature = "http")]
+        paging::server_sent_events().await;
         println!("\ntour finished in {:.2?}", start.elapsed());
     });
 }
@@ -366,6 +368,61 @@ mod paging {
         println!(
             "  6 requests of up to 60 ms took {:.0?} in all",
             start.elapsed()
+        );
+    }
+
+    /// A live feed: Server-Sent Events from a loopback server, with a cut and a
+    /// reconnection that resumes after the last event seen.
+    pub(super) async fn server_sent_events() {
+        use aiter::chunks::{Encoder, SseEncoder, SseEvent};
+        use aiter::http::EventSource;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        super::section("real-time: Server-Sent Events that reconnect (EventSource)");
+        let connections = std::sync::Arc::new(AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let address = listener.local_addr().expect("bound address");
+        let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
+        let handler = move |conn: trillium::Conn| {
+            let connections = connections.clone();
+            async move {
+                let resume_after: u32 = conn
+                    .request_headers()
+                    .get_str("last-event-id")
+                    .and_then(|id| id.parse().ok())
+                    .unwrap_or(0);
+                // The first connection ends after two events; the second resumes;
+                // the third is told there is nothing more (204).
+                let n = connections.fetch_add(1, Ordering::SeqCst);
+                if n >= 2 {
+                    return conn.with_status(204).halt();
+                }
+                let mut body = SseEncoder::retry(50);
+                let mut encoder = SseEncoder::new();
+                for id in resume_after + 1..=resume_after + 2 {
+                    let event = SseEvent::new(format!("price {}", 100 + id))
+                        .with_event("tick")
+                        .with_id(id.to_string());
+                    encoder.encode(event, &mut body).expect("a valid event");
+                }
+                conn.with_response_header("content-type", "text/event-stream")
+                    .ok(body)
+            }
+        };
+        trillium_smol::config()
+            .without_signals()
+            .with_prebound_server(listener)
+            .spawn(handler);
+        let mut feed = EventSource::new(&format!("http://{address}/ticks")).expect("a valid URL");
+        while let Some(item) = feed.next().await {
+            match item {
+                Ok(event) => println!("  {} #{}: {}", event.event, event.id, event.data),
+                Err(error) => println!("  ({error})"),
+            }
+        }
+        println!(
+            "  the server answered 204: done after {} reconnections",
+            feed.reconnects()
         );
     }
 }

@@ -47,8 +47,8 @@
 //!   order, `limit` at a time, and batches by size or time, without spawning tasks.
 //! - [`paginate`]: `fetchPages` for real APIs, over any async fetch function: every common
 //!   style, prefetch, retry in place, loop detection, resumable positions, a shared rate budget.
-//! - `http` (feature `http`): paginated JSON APIs (`JsonApi`) and response bodies as chunk
-//!   streams with progress, on isahc.
+//! - `http` (feature `http`): paginated JSON APIs (`JsonApi`), response bodies as chunk
+//!   streams with progress, and Server-Sent Events (`EventSource`), on isahc or any client.
 //! - `net` (feature `net`): TCP and Unix sockets as framed message streams, UDP datagrams,
 //!   many connections merged and tagged by peer, at a flat cost per message and no read
 //!   buffer per idle connection; `net::ws` (feature `ws`): WebSockets.
@@ -71,6 +71,7 @@
 //! | `http`  | yes     | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
 //! | `net`   | no      | sockets on smol's `async-net` |
 //! | `ws`    | no      | WebSockets on async-tungstenite, no tokio (implies `net`) |
+//! | `surf`  | no      | `surf::Client` as the HTTP client; the one feature that brings async-std (implies `http`) |
 //! | `wss`   | no      | `wss://` through async-native-tls, the system's TLS (implies `ws`) |
 //!
 //! `--no-default-features` builds the core alone.

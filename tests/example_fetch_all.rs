@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use http_server::TestServer;
 use serde_json::json;
 
-/// Runs fetch_all over every client (isahc; surf too with feature `surf`): each
+/// Runs `fetch_all` over every client (isahc; surf too with feature `surf`): each
 /// must give the same exit status, the same items and the same `error:`,
 /// `resume:` and `next:` lines. Returns the isahc run.
 fn fetch_all(args: &[&str]) -> Output {

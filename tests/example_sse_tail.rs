@@ -133,9 +133,10 @@ fn events_as_json_lines_reconnecting_after_a_cut_and_exit_0_on_204() {
 #[test]
 fn max_events_stops_a_feed_that_never_ends() {
     for client in clients() {
-        let endless: String = (1..=5)
+        let endless: Vec<String> = (1..=5)
             .map(|n| format!("id: {n}\ndata: {n}\n\n{}", pad()))
             .collect();
+        let endless = endless.concat();
         let (server, _) = server(move |_| (200, "text/event-stream", endless.clone(), true));
         let output = sse_tail(&[&server.url("/feed"), "--max-events", "2"], client);
         assert_eq!(output.status.code(), Some(0), "{client}");

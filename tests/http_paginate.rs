@@ -15,7 +15,6 @@ use aiter::http::{JsonApi, Style};
 use aiter::paginate::{Paginator, Position, RetryPolicy};
 use futures_lite::StreamExt;
 use http_server::TestServer;
-use isahc::config::Configurable;
 use serde_json::{Value, json};
 
 fn query(conn: &trillium::Conn) -> HashMap<String, String> {

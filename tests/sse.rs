@@ -32,6 +32,7 @@ fn events_with(
     )
 }
 
+#[allow(clippy::unnecessary_wraps)] // compared with the Results `events` returns
 fn ok(event: &str, data: &str, id: &str) -> Result<(String, String, String), String> {
     Ok((event.to_owned(), data.to_owned(), id.to_owned()))
 }

@@ -112,7 +112,6 @@ impl<R> Sse<R> {
     /// let events = aiter::chunks::sse(&b""[..]).max_len(64 * 1024);
     /// # drop(events);
     /// ```
-    #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.decoder_mut().max_len = max_len;
         self
@@ -135,6 +134,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// # Ok::<(), aiter::chunks::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // four independent parser flags, each with its own meaning
 pub struct SseDecoder {
     max_len: usize,
     bom_checked: bool,

@@ -1,11 +1,21 @@
-//! HTTP glue (feature `http`): paginated JSON APIs ([`JsonApi`]) and response bodies
-//! as chunk streams ([`body_chunks`]), on
-//! [isahc](https://docs.rs/isahc) (libcurl underneath; no async-std, no tokio).
+//! HTTP glue (feature `http`): paginated JSON APIs ([`JsonApi`]), response bodies
+//! as chunk streams ([`body_chunks`]) and Server-Sent Events feeds
+//! ([`EventSource`]), over any HTTP client through the small [`Client`] trait.
 //!
-//! The `http` feature uses isahc rather than surf: surf depends on async-std in
-//! every configuration, which aiter keeps out of its dependency tree. isahc is the
-//! client surf's own curl backend wraps, and it runs on any executor. Its version is
-//! re-exported as [`isahc`], so your requests and ours agree.
+//! # Clients
+//!
+//! - [isahc](https://docs.rs/isahc) is the default (libcurl underneath; no
+//!   async-std, no tokio; it runs on any executor). Its version is re-exported as
+//!   [`isahc`], so your requests and ours agree.
+//! - `surf::Client` with feature `surf`, for applications that already use surf
+//!   (with its curl client, which is isahc). **`surf` is the one aiter feature that
+//!   brings async-std**, because surf depends on it in every configuration; every
+//!   other feature set is checked free of async-std, and all of them of tokio.
+//! - Any other client: implement [`Client`] (one method: a GET with headers that
+//!   returns the status, the headers and the body as an `AsyncRead`).
+//!
+//! Redirects are followed by aiter, not the client, so that credentials never
+//! follow one to another origin.
 //!
 //! ```no_run
 //! # futures_lite::future::block_on(async {
