@@ -79,7 +79,7 @@ fn build(args: &Args) -> Result<EventSource, Box<dyn std::error::Error + Send + 
         other => return Err(format!("--client {other:?}: expected isahc or surf").into()),
     };
     if let Some(id) = &args.last_event_id {
-        feed = feed.last_event_id(id.clone());
+        feed = feed.start_id(id.clone());
     }
     if let Some(max) = args.max_event_bytes {
         feed = feed.max_event_len(max);

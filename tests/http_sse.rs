@@ -224,7 +224,7 @@ fn an_over_size_event_is_an_error_item_and_the_feed_goes_on() {
 fn a_start_id_is_sent_on_the_first_request() {
     for (name, client) in clients() {
         let (server, seen) = server(|_, _| (204, "text/plain", Vec::new(), false, 64));
-        let feed = feed(&client, &server.url("/events")).last_event_id("41");
+        let feed = feed(&client, &server.url("/events")).start_id("41");
         smol::block_on(drain(feed, 5));
         assert_eq!(
             seen.lock().unwrap().clone(),

@@ -135,7 +135,7 @@ fn an_event_without_data_is_not_dispatched_but_its_id_is_kept() {
     let mut sse = chunks::sse(&b"id: 9\nevent: nothing\n\ndata: x\n\n"[..]);
     let event = block_on(sse.next()).unwrap().unwrap();
     assert_eq!((event.event.as_str(), event.id.as_str()), ("message", "9"));
-    assert_eq!(sse.decoder().get_last_event_id(), "9");
+    assert_eq!(sse.decoder().last_event_id(), "9");
 }
 
 #[test]

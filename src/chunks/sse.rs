@@ -199,7 +199,7 @@ impl SseDecoder {
     /// ```
     /// use aiter::chunks::{Decoded, Decoder, Input, SseDecoder};
     ///
-    /// let mut decoder = SseDecoder::new().last_event_id("41");
+    /// let mut decoder = SseDecoder::new().start_id("41");
     /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"data: x\n\n", 0, false)) else {
     ///     panic!("an event")
     /// };
@@ -207,7 +207,7 @@ impl SseDecoder {
     /// # Ok::<(), aiter::chunks::FrameError>(())
     /// ```
     #[must_use]
-    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+    pub fn start_id(mut self, id: impl Into<String>) -> Self {
         self.id_buffer = id.into();
         self.last_event_id.clone_from(&self.id_buffer);
         self
@@ -221,7 +221,7 @@ impl SseDecoder {
 
     /// The last event ID string, as a browser keeps it: set at every blank line
     /// from the last `id:` field, even when no event is dispatched.
-    pub fn get_last_event_id(&self) -> &str {
+    pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
 

@@ -75,7 +75,7 @@ enum State {
 /// use aiter::http::EventSource;
 /// use futures_lite::StreamExt;
 ///
-/// let mut feed = EventSource::new("https://example.com/updates")?.last_event_id("41");
+/// let mut feed = EventSource::new("https://example.com/updates")?.start_id("41");
 /// while let Some(event) = feed.next().await {
 ///     match event {
 ///         Ok(event) => println!("{} {}: {}", event.id, event.event, event.data),
@@ -144,6 +144,13 @@ impl EventSource {
     /// # Errors
     ///
     /// When the name or value is not a valid header.
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?
+    ///     .header("Authorization", "Bearer secret")?;
+    /// assert!(!format!("{feed:?}").contains("secret"));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Result<Self, isahc::http::Error> {
         self.requests.add_header(name, value, false)?;
         Ok(self)
@@ -151,12 +158,24 @@ impl EventSource {
 
     /// Starts from an event ID: the first request sends it as `Last-Event-ID`,
     /// to resume a feed where an earlier run left it.
-    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?.start_id("41");
+    /// assert_eq!(feed.last_event_id(), "41");
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
+    pub fn start_id(mut self, id: impl Into<String>) -> Self {
         self.last_event_id = id.into();
         self
     }
 
     /// Sets the longest event accepted, in bytes (default 8 MiB).
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?.max_event_len(64 * 1024);
+    /// # drop(feed);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn max_event_len(mut self, max_len: usize) -> Self {
         self.max_event_len = max_len;
         self
@@ -164,6 +183,14 @@ impl EventSource {
 
     /// Sets the wait before reconnecting until the server sends `retry:`
     /// (default [`DEFAULT_RECONNECT_DELAY`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?
+    ///     .reconnect_delay(Duration::from_millis(500));
+    /// # drop(feed);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn reconnect_delay(mut self, delay: Duration) -> Self {
         self.reconnect_delay = delay;
         self
@@ -171,6 +198,14 @@ impl EventSource {
 
     /// Sets the longest wait between reconnections (default
     /// [`DEFAULT_MAX_RECONNECT_DELAY`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?
+    ///     .max_reconnect_delay(Duration::from_secs(10));
+    /// # drop(feed);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn max_reconnect_delay(mut self, delay: Duration) -> Self {
         self.max_reconnect_delay = delay;
         self
@@ -178,16 +213,36 @@ impl EventSource {
 
     /// The ID of the last event delivered (or the starting ID): what the next
     /// connection sends as `Last-Event-ID`.
-    pub fn get_last_event_id(&self) -> &str {
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?;
+    /// assert_eq!(feed.last_event_id(), "");
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
+    pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
 
     /// How many times the feed has reconnected.
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/feed")?;
+    /// assert_eq!(feed.reconnects(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn reconnects(&self) -> u64 {
         self.reconnects
     }
 
     /// Closes the feed: the connection is dropped and the stream ends.
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    /// let mut feed = aiter::http::EventSource::new("https://example.com/feed")?;
+    /// feed.close();
+    /// assert!(futures_lite::future::block_on(feed.next()).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn close(&mut self) {
         self.state = State::Done;
     }
@@ -250,7 +305,7 @@ impl EventSource {
                 // IDs carry over from the last connection, as in a browser.
                 let decoder = SseDecoder::new()
                     .max_len(self.max_event_len)
-                    .last_event_id(self.last_event_id.clone());
+                    .start_id(self.last_event_id.clone());
                 let events = Frames::new(response.body, decoder);
                 self.state = State::Streaming(events);
                 None
