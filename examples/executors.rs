@@ -25,6 +25,20 @@ async fn sum() -> u64 {
 }
 
 fn main() {
+    // No options but --help: anything else is a usage error.
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!(
+                "executors: the same generator on four executors: smol, block_on, LocalExecutor, a 4-thread Executor\n\nusage: executors\n\n  -h, --help  this help"
+            );
+            return;
+        }
+        Some(other) => {
+            eprintln!("executors: unexpected argument {other:?}\nusage: executors [--help]");
+            std::process::exit(2);
+        }
+    }
     println!("smol::block_on:                {}", smol::block_on(sum()));
     println!(
         "futures_lite::future::block_on: {}",

@@ -15,8 +15,33 @@ use aiter::events::{self, Overflow};
 use futures_lite::StreamExt;
 use notify::{EventKind, RecursiveMode, Watcher};
 
+const HELP: &str =
+    "file_watcher: prints file changes, from the notify crate's callbacks as a stream
+
+usage: file_watcher [DIR]
+
+  DIR         the directory to watch until interrupted (without it: a temporary
+              directory, changed by the example itself, until its last change)
+  -h, --help  this help";
+
 fn main() {
-    let given = std::env::args_os().nth(1).map(PathBuf::from);
+    let mut args = std::env::args_os().skip(1);
+    let given = args.next().map(PathBuf::from);
+    match given.as_deref().and_then(Path::to_str) {
+        Some("-h" | "--help") => {
+            println!("{HELP}");
+            return;
+        }
+        Some(option) if option.starts_with('-') => {
+            eprintln!("file_watcher: unexpected option {option:?}\nusage: file_watcher [DIR]");
+            std::process::exit(2);
+        }
+        _ => {}
+    }
+    if let Some(extra) = args.next() {
+        eprintln!("file_watcher: unexpected argument {extra:?}\nusage: file_watcher [DIR]");
+        std::process::exit(2);
+    }
     let dir = given.clone().unwrap_or_else(|| {
         let dir = std::env::temp_dir().join(format!("aiter-file-watcher-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create a temporary directory");

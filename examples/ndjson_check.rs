@@ -33,7 +33,14 @@ fn parse_args() -> Result<Args, lexopt::Error> {
             Long("max-line") => args.max_line = parser.value()?.parse()?,
             Value(file) if args.file.is_none() => args.file = Some(file.into()),
             Short('h') | Long("help") => {
-                println!("usage: ndjson_check [--max-line BYTES] [FILE]");
+                println!(
+                    "ndjson_check: checks a newline-delimited JSON file, streaming, in bounded memory\n\n\
+usage: ndjson_check [--max-line BYTES] [FILE]\n\n  \
+FILE              the file to check (standard input without it)\n  \
+--max-line BYTES  longest line accepted; longer ones are errors (8 MiB)\n  \
+-h, --help        this help\n\n\
+exit: 0 no bad line, 1 bad lines, 2 usage or I/O error"
+                );
                 std::process::exit(0);
             }
             _ => return Err(arg.unexpected()),

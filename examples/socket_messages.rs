@@ -11,7 +11,8 @@
 //! printed. With `--idle-timeout SECS`, a connection that sends nothing for that
 //! long prints `error: PEER: idle timeout` on stderr and is closed. When stdout is
 //! slow, sockets are read slower (TCP backpressure): memory stays bounded and
-//! nothing is dropped.
+//! nothing is dropped. Ctrl-C or SIGTERM stops accepting, prints the messages
+//! already received from every open connection, and exits 130.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -38,6 +39,10 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
+            Short('h') | Long("help") => {
+                println!("{HELP}");
+                std::process::exit(0);
+            }
             Long("listen") => listen = Some(parser.value()?.string()?),
             Long("max-line") => max_line = parser.value()?.parse()?,
             Long("connections") => connections = Some(parser.value()?.parse()?),
@@ -59,8 +64,24 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     })
 }
 
-/// What the loop waits for: a new connection, or the next message of any.
+const HELP: &str =
+    "socket_messages: prints the lines of every TCP connection, merged, each tagged with its peer
+
+usage: socket_messages --listen ADDR [--max-line BYTES] [--connections N] [--idle-timeout SECS]
+
+  --listen ADDR        the address to listen on (port 0 picks one; printed on stderr)
+  --max-line BYTES     longest line accepted; longer ones are reported, skipped (64 KiB)
+  --connections N      exit 0 once N connections have come and gone
+  --idle-timeout SECS  close a connection that sends nothing for SECS
+  -h, --help           this help
+
+output: PEER<TAB>MESSAGE on stdout; errors as `error: PEER: ...` on stderr
+exit: 0 done, 1 I/O error, 2 usage error, 130 interrupted";
+
+/// What the loop waits for: a new connection, the next message of any, or a
+/// signal to stop.
 enum Next {
+    Interrupted,
     Accepted(std::io::Result<(async_net::TcpStream, SocketAddr)>),
     Merged(
         Option<(
@@ -99,18 +120,53 @@ async fn serve(args: &Args) -> std::io::Result<()> {
     let mut stdout = smol::Unblock::with_capacity(64 * 1024, std::io::stdout());
     let mut messages = Merge::new();
     let (mut accepted, mut closed) = (0, 0);
+    let mut signals =
+        async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
     loop {
         if args.connections == Some(closed) {
             break;
         }
         let accepting = args.connections.is_none_or(|wanted| accepted < wanted);
         let merged = async { Next::Merged(messages.next().await) };
+        let interrupted = async {
+            let _ = signals.next().await;
+            Next::Interrupted
+        };
         let next = if accepting {
-            future::or(async { Next::Accepted(listener.accept().await) }, merged).await
+            let accept = async { Next::Accepted(listener.accept().await) };
+            future::or(interrupted, future::or(accept, merged)).await
         } else {
-            merged.await
+            future::or(interrupted, merged).await
         };
         match next {
+            Next::Interrupted => {
+                // Stop accepting; what every open connection has already sent
+                // (decoded or waiting in the socket) still reaches stdout.
+                messages.close();
+                loop {
+                    // Until the connections have been quiet for 50 ms: what the
+                    // socket holds is read and printed, nothing more is waited for.
+                    let quiet = async {
+                        async_io::Timer::after(std::time::Duration::from_millis(50)).await;
+                        None
+                    };
+                    let Some((peer, event)) = future::or(messages.next(), quiet).await else {
+                        break;
+                    };
+                    match event {
+                        PeerEvent::Message(Ok(line)) => {
+                            stdout
+                                .write_all(format!("{peer}\t{line}\n").as_bytes())
+                                .await?;
+                        }
+                        PeerEvent::Message(Err(error)) => eprintln!("error: {peer}: {error}"),
+                        PeerEvent::Closed => {}
+                    }
+                }
+                stdout.flush().await?;
+                eprintln!("socket_messages: interrupted");
+                std::process::exit(130);
+            }
             Next::Accepted(Ok((stream, peer))) => {
                 accepted += 1;
                 let mut lines = aiter::chunks::lines(stream).max_len(args.max_line);

@@ -31,6 +31,20 @@ struct Args {
 const USAGE: &str = "usage: sse_tail URL [--last-event-id ID] [--max-events N] [--max-event-bytes N] \
 [--header 'Name: value']... [--client isahc|surf]";
 
+const HELP: &str = "sse_tail: follows a Server-Sent Events feed, one JSON line an event
+
+usage: sse_tail URL [OPTIONS]
+
+  --last-event-id ID      resume the feed after event ID
+  --max-events N          exit 0 after N events
+  --max-event-bytes N     longest event accepted (8 MiB); longer ones are reported, skipped
+  --header 'Name: value'  a header for every request (repeatable)
+  --client isahc|surf     the HTTP client (isahc; surf needs feature surf)
+  -h, --help              this help
+
+exit: 0 on HTTP 204 or after --max-events, 1 when the response is not an event
+stream, 2 usage error";
+
 fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
@@ -57,6 +71,10 @@ fn parse_args() -> Result<Args, lexopt::Error> {
                     .push((name.trim().to_owned(), value.trim().to_owned()));
             }
             Long("client") => args.client = parser.value()?.string()?,
+            Short('h') | Long("help") => {
+                println!("{HELP}");
+                std::process::exit(0);
+            }
             Value(value) if url.is_none() => url = Some(value.string()?),
             _ => return Err(arg.unexpected()),
         }

@@ -13,6 +13,20 @@ use aiter::{generate, try_generate};
 use futures_lite::{AsyncWriteExt, StreamExt, stream};
 
 fn main() {
+    // No options but --help: anything else is a usage error.
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!(
+                "tour: a tour of aiter, each part run on loopback and in memory, in a few seconds\n\nusage: tour\n\n  -h, --help  this help"
+            );
+            return;
+        }
+        Some(other) => {
+            eprintln!("tour: unexpected argument {other:?}\nusage: tour [--help]");
+            std::process::exit(2);
+        }
+    }
     smol::block_on(async {
         let start = Instant::now();
         counting_with_delays().await;
