@@ -1,4 +1,4 @@
-//! Dumps a paginated JSON API as NDJSON: the lesson's `fetchPages`, for real APIs.
+//! Dumps a paginated JSON API as NDJSON: JavaScript's `fetchPages(url)`, for real APIs.
 //!
 //! Run with: `cargo run --release --example fetch_all -- URL [OPTIONS]`
 //!

@@ -1,7 +1,7 @@
-//! The lesson's `socketMessages(socket)` on real TCP connections: every
+//! JavaScript's `for await (const m of socketMessages(socket))` on real TCP connections: every
 //! connection's newline-delimited messages, merged into one loop.
 //!
-//! Run with: `cargo run --release --example socket_messages -- --listen ADDR [--max-line BYTES] [--connections N] [--idle-timeout SECS]`
+//! Run with: `cargo run --release --features net --example socket_messages -- --listen ADDR [--max-line BYTES] [--connections N] [--idle-timeout SECS]`
 //!
 //! Prints `listening on ADDR` on stderr once bound (port 0 picks one). Prints
 //! `PEER\tMESSAGE` on stdout for each message, in each connection's order, each

@@ -1,7 +1,7 @@
 //! A tour of aiter: each part, run on loopback and in memory, in a few seconds.
 //!
 //! This is the first thing to run. Each section shows one pattern from the
-//! JavaScript lesson on async generators and its aiter form.
+//! JavaScript's async generators and `for await`, and its aiter form.
 //!
 //! Run with: `cargo run --example tour`
 
@@ -49,7 +49,7 @@ fn section(title: &str) {
     println!("\n== {title}");
 }
 
-/// The lesson's `asyncIterable`: 0, 1, 2, each after 100 ms.
+/// JavaScript's `async function*` counting 0, 1, 2, each after 100 ms.
 async fn counting_with_delays() {
     section("async function*: count 0, 1, 2 with 100 ms delays");
     let start = Instant::now();
@@ -65,7 +65,7 @@ async fn counting_with_delays() {
     }
 }
 
-/// The lesson's pitfall: each iteration can fail. Errors are items; the loop goes on.
+/// A `for await` pitfall: each iteration can fail. Errors are items; the loop goes on.
 async fn for_await_with_per_item_errors() {
     section("try_generate: one item fails, the sequence goes on");
     let mut parsed = try_generate(|y| async move {
@@ -120,7 +120,7 @@ async fn early_exit_with_close() {
     println!("  after close, next() gives {:?}", readings.next().await);
 }
 
-/// The lesson's `readChunks(stream)`, then records out of the chunks: a loopback
+/// JavaScript's `readChunks(stream)`, then records out of the chunks: a loopback
 /// TCP peer sends NDJSON with one line over the limit and one bad record.
 async fn chunks_and_records_from_a_socket() {
     section("readChunks: chunks, then records, from a loopback socket");
@@ -193,7 +193,7 @@ async fn serve(body: Vec<u8>) -> smol::net::TcpStream {
     listener.accept().await.expect("accept").0
 }
 
-/// The lesson's `socketMessages`: callbacks into a stream. A burst of 6 messages
+/// JavaScript's `socketMessages(socket)`: callbacks into a stream. A burst of 6 messages
 /// into a queue of 3, under each overflow policy; then close with messages queued.
 async fn callbacks_with_each_overflow_policy() {
     section("socketMessages: callbacks into a bounded stream, each overflow policy");
@@ -237,11 +237,11 @@ async fn callbacks_with_each_overflow_policy() {
     emitter.close();
     let delivered: Vec<i32> = messages.try_collect().await.expect("no failure");
     println!(
-        "  close() with 3 queued: all delivered {delivered:?} (the lesson's version could lose them)"
+        "  close() with 3 queued: all delivered {delivered:?} (a naive JavaScript adapter could lose them)"
     );
 }
 
-/// The lesson's `fetchPages(url)`: a loopback JSON API, paginated in each style.
+/// JavaScript's `fetchPages(url)`: a loopback JSON API, paginated in each style.
 #[cfg(feature = "http")]
 mod paging {
     use aiter::http::{JsonApi, Style};

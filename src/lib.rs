@@ -21,7 +21,7 @@
 //! executor: it runs on smol, `futures_lite::future::block_on`, `async-executor`, or
 //! any other.
 //!
-//! # From the lesson to Rust
+//! # From JavaScript to Rust
 //!
 //! | JavaScript                              | aiter                                              |
 //! |-----------------------------------------|----------------------------------------------------|
@@ -77,6 +77,8 @@
 //! `--no-default-features` builds the core alone.
 
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`) shows which feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod chunks;

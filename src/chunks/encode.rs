@@ -384,6 +384,18 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
         &self.writer
     }
 
+    /// The writer, to change its settings between frames; writing to it directly
+    /// puts bytes between frames.
+    ///
+    /// ```
+    /// let mut writer = aiter::chunks::FrameWriter::new(Vec::<u8>::new(), aiter::chunks::LineEncoder::new());
+    /// writer.get_mut().extend_from_slice(b"# a header\n");
+    /// assert_eq!(writer.get_ref().len(), 11);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.writer
+    }
+
     /// Takes the writer back; bytes fed but not written are lost.
     pub fn into_inner(self) -> W {
         self.writer

@@ -254,6 +254,21 @@ impl std::error::Error for FrameError {
     }
 }
 
+/// An I/O error in a `?` chain, at offset 0 (use [`FrameError::new`] to say where).
+///
+/// ```
+/// fn check() -> Result<(), aiter::chunks::FrameError> {
+///     std::fs::metadata("/no/such/file")?;
+///     Ok(())
+/// }
+/// assert!(check().unwrap_err().is_fatal());
+/// ```
+impl From<io::Error> for FrameError {
+    fn from(error: io::Error) -> Self {
+        FrameError::new(FrameErrorKind::Io(error), 0)
+    }
+}
+
 impl From<FrameError> for io::Error {
     /// Keeps an I/O error as it was; any other becomes `InvalidData` with the whole
     /// message, position included.

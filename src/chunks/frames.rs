@@ -143,6 +143,55 @@ impl<R, D> Frames<R, D> {
         self.reader.as_ref()
     }
 
+    /// The reader, mutably, until the stream has ended and released it. Reading
+    /// from it directly skips bytes the decoder would have seen.
+    ///
+    /// ```
+    /// let mut lines = aiter::chunks::lines(&b"a\n"[..]);
+    /// assert!(lines.get_mut().is_some());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut R> {
+        self.reader.as_mut()
+    }
+
+    /// Takes the reader back (unless the stream has ended and released it).
+    /// Bytes read but not yet part of a frame are lost: use
+    /// [`Frames::into_parts`] to keep them.
+    ///
+    /// ```
+    /// let lines = aiter::chunks::lines(&b"a\n"[..]);
+    /// assert_eq!(lines.into_inner(), Some(&b"a\n"[..]));
+    /// ```
+    pub fn into_inner(self) -> Option<R> {
+        self.reader
+    }
+
+    /// Takes everything apart: the reader, the decoder, and the bytes read but not
+    /// yet part of a frame, to hand the connection to another protocol (as
+    /// tokio-util's `FramedParts`).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    ///
+    /// // A text header line, then binary: read the line, hand the rest on.
+    /// let input: &[u8] = b"HELLO v1\n\x00\x00\x00\x03abc";
+    /// let mut lines = aiter::chunks::lines(input);
+    /// assert_eq!(lines.next().await.unwrap()?, "HELLO v1");
+    /// let parts = lines.into_parts();
+    /// assert_eq!(parts.buffered, b"\x00\x00\x00\x03abc");
+    /// assert_eq!(parts.offset, 9);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
+    pub fn into_parts(self) -> FramesParts<R, D> {
+        FramesParts {
+            buffered: self.buffer.pending().to_vec(),
+            reader: self.reader,
+            decoder: self.decoder,
+            offset: self.offset,
+        }
+    }
+
     /// The 0-based offset of the first byte not yet consumed: after the last frame
     /// returned, this is the number of input bytes it and its predecessors used.
     pub fn offset(&self) -> u64 {
@@ -304,6 +353,21 @@ fn position<D: Decoder>(mut error: FrameError, decoder: &D) -> FrameError {
         error = error.with_record(record);
     }
     error
+}
+
+/// The parts of a [`Frames`], from [`Frames::into_parts`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FramesParts<R, D> {
+    /// The reader, unless the stream had ended and released it.
+    pub reader: Option<R>,
+    /// The decoder, with its counters.
+    pub decoder: D,
+    /// Bytes read from the reader but not yet part of a returned frame: they come
+    /// before anything the reader gives next.
+    pub buffered: Vec<u8>,
+    /// The offset of the first of `buffered` in the whole input.
+    pub offset: u64,
 }
 
 impl<R: AsyncRead, D: Decoder> FusedStream for Frames<R, D> {

@@ -1,4 +1,5 @@
-//! Chunks and frames: the lesson's `readChunks(stream)`, then records out of the
+//! Chunks and frames: JavaScript's `for await (const chunk of readChunks(stream))`,
+//! then records out of the
 //! chunks, bounded in memory.
 //!
 //! # The problem
@@ -80,7 +81,7 @@ pub use decoder::{Decoded, Decoder, Input};
 pub use encode::NdjsonEncoder;
 pub use encode::{Encoder, FrameWriter, LengthDelimitedEncoder, LineEncoder};
 pub use error::{FrameError, FrameErrorKind};
-pub use frames::{DEFAULT_READ_SIZE, Frames};
+pub use frames::{DEFAULT_READ_SIZE, Frames, FramesParts};
 #[cfg(feature = "json")]
 pub use json_array::{JsonArray, JsonArrayDecoder, json_array};
 pub use length_delimited::{ByteOrder, LengthDelimited, LengthDelimitedDecoder, length_delimited};

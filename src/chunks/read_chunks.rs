@@ -19,13 +19,13 @@ use pin_project_lite::pin_project;
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// Reads `reader` as a stream of chunks of at most `chunk_size` bytes (0 means
-/// [`DEFAULT_CHUNK_SIZE`]): the lesson's `readChunks(stream)`.
+/// [`DEFAULT_CHUNK_SIZE`]): JavaScript's `for await (const chunk of readChunks(stream))`.
 ///
 /// - Each chunk is what one `read` returned, never empty; the stream ends at EOF.
 /// - An I/O error is the last item (`Interrupted` is retried, not reported).
 /// - The reader is dropped, so its resource is released, as soon as the stream
 ///   ends, or when the stream is dropped early: the `finally { releaseLock() }`
-///   of the lesson, with nothing to forget.
+///   of JavaScript's `reader.releaseLock()` in `finally`, with nothing to forget.
 /// - Memory: one buffer of `chunk_size` bytes, reused. A chunk is a [`Bytes`] view
 ///   into it; once you drop a chunk its memory is taken back for the next read, so
 ///   a consumer that handles chunks one at a time allocates nothing per chunk (and
@@ -102,6 +102,16 @@ impl<R> ReadChunks<R> {
     /// The reader, until the stream has ended and released it.
     pub fn get_ref(&self) -> Option<&R> {
         self.reader.as_ref()
+    }
+
+    /// The reader, mutably, until the stream has ended and released it.
+    ///
+    /// ```
+    /// let mut chunks = aiter::chunks::read_chunks(&b"abc"[..], 2);
+    /// assert!(chunks.get_mut().is_some());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut R> {
+        self.reader.as_mut()
     }
 
     /// Takes the reader back, unless the stream has ended and released it. Bytes of

@@ -74,6 +74,17 @@ impl<S, B> StreamReader<S, B> {
         &self.stream
     }
 
+    /// The stream, mutably. Bytes of the current chunk not yet read stay here.
+    ///
+    /// ```
+    /// let chunks = futures_lite::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x"))]);
+    /// let mut reader = aiter::chunks::stream_reader(chunks);
+    /// let _stream = reader.get_mut();
+    /// ```
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
     /// Takes the stream back. Bytes of the current chunk not yet read are lost.
     pub fn into_inner(self) -> S {
         self.stream

@@ -233,7 +233,7 @@ impl<T> Emitter<T> {
     /// let (emitter, events) = events::channel(8, Overflow::Wait);
     /// emitter.emit(1).unwrap();
     /// emitter.emit(2).unwrap();
-    /// emitter.close(); // the lesson's on('close'), without losing 1 and 2
+    /// emitter.close(); // JavaScript's on('close'), without losing 1 and 2
     /// assert_eq!(events.try_collect::<_, _, Vec<_>>().await.unwrap(), [1, 2]);
     /// # });
     /// ```

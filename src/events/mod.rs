@@ -1,4 +1,5 @@
-//! Callbacks as streams: the lesson's `socketMessages(socket)`, with a bounded
+//! Callbacks as streams: JavaScript's `socket.on('message')` turned into a
+//! `for await` loop, with a bounded
 //! queue, a stated overflow policy, and nothing lost on close.
 //!
 //! # Semantics
@@ -17,7 +18,7 @@
 //!   `dropped`). From a callback, call `send_blocking`, which loses nothing.
 //! - **Close keeps the queue.** [`Emitter::close`] (or dropping every emitter) ends
 //!   the stream *after* every queued event; [`Emitter::fail`] does the same and then
-//!   yields the error. The lesson's version could lose what was queued at `close`.
+//!   yields the error. A hand-written JavaScript adapter that resolves on `close` loses what was queued.
 //! - **Backpressure for sources that can pause.** [`Channel::water_marks`] calls a
 //!   pause hook when the queue reaches its high-water mark and a resume hook when the
 //!   consumer has drained it to the low one: a socket or a watcher is paused instead
@@ -210,7 +211,7 @@ pub fn channel<T>(capacity: usize, overflow: Overflow) -> (Emitter<T>, Events<T>
 
 /// A stream of the events a callback API delivers: `register` gets an [`Emitter`],
 /// registers callbacks that emit, and returns the function that unregisters them.
-/// That runs when the stream ends or is dropped: the `finally` the lesson asks for.
+/// That runs when the stream ends or is dropped: the `finally` of a JavaScript async generator.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};

@@ -50,7 +50,7 @@ impl std::error::Error for EventsError {
 }
 
 /// The receiving side of an events channel: a stream of `Result<T, EventsError>`,
-/// the lesson's `for await (const message of socketMessages(socket))`.
+/// JavaScript's `for await (const message of socketMessages(socket))`.
 ///
 /// - Events come in the order they were queued, each once.
 /// - When the channel is closed (by [`Emitter::close`](super::Emitter::close), by

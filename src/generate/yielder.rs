@@ -150,7 +150,7 @@ impl<T, E, M: Mode> Yielder<Result<T, E>, M> {
     }
 
     /// Yields `Err(error)` as an item and goes on: one iteration failed, the
-    /// sequence did not (the lesson's "each iteration can fail").
+    /// sequence did not (as in a JavaScript `for await` loop, each iteration can fail).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {

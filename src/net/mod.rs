@@ -1,5 +1,6 @@
-//! Sockets as message streams (feature `net`), on smol's `async-net`: the lesson's
-//! `socketMessages(socket)` on real TCP, Unix and UDP sockets.
+//! Sockets as message streams (feature `net`), on smol's `async-net`: JavaScript's
+//! `for await (const message of socketMessages(socket))` on real TCP, Unix and UDP
+//! sockets.
 //!
 //! - [`framed`] (and [`lines`], [`ndjson()`], [`length_delimited`]) splits a
 //!   connection (TCP, Unix, TLS: anything `AsyncRead + AsyncWrite`) into a stream

@@ -1,10 +1,11 @@
-//! Pagination: the lesson's `fetchPages(url)` for real APIs, over any async fetch
+//! Pagination: JavaScript's `async function* fetchPages(url)` (fetch page 1, 2,
+//! 3... and yield each until an empty one) for real APIs, over any async fetch
 //! function (HTTP, a database, a gRPC call).
 //!
 //! # Styles
 //!
-//! - [`Paginator::page_numbers`]: page 1, 2, 3... until an empty page (as in the
-//!   lesson), or a short one ([`Paginator::stop_on_short_page`]).
+//! - [`Paginator::page_numbers`]: page 1, 2, 3... until an empty page (as the
+//!   JavaScript loop does), or a short one ([`Paginator::stop_on_short_page`]).
 //! - [`Paginator::offsets`]: offset/limit, ending the same way.
 //! - [`Paginator::cursors`]: each page returns the next cursor; ends when there is
 //!   none. Empty pages in the middle are passed over, not taken for the end.

@@ -70,7 +70,8 @@ impl<T: Send + 'static> Paginator<T> {
         }
     }
 
-    /// Page numbers `start`, `start + step`, ...; the lesson's `fetchPages`. Ends at
+    /// Page numbers `start`, `start + step`, ...; JavaScript's
+    /// `for (let page = 1; ; page++) { const items = await fetch(...) }`. Ends at
     /// the first empty page (or short one, see [`Paginator::stop_on_short_page`]).
     ///
     /// ```
