@@ -53,6 +53,36 @@
 //!   many connections merged and tagged by peer, at a flat cost per message and no read
 //!   buffer per idle connection; `net::ws` (feature `ws`): WebSockets.
 //!
+//! # Limits
+//!
+//! Nothing buffers without bound. Every limit has a default, set with the builder
+//! method named in the table; what goes past it is an error that says where, and
+//! the stream goes on when it can.
+//!
+//! | what | default | set with | past it |
+//! |---|---|---|---|
+//! | a frame: line, NDJSON record, array item, length-delimited frame | 8 MiB ([`chunks::DEFAULT_MAX_FRAME_LEN`]) | `.max_len(n)` | error item, skipped unbuffered |
+//! | the same, on a socket (`net::lines`, `ndjson`, `length_delimited`) | 64 KiB (`net::DEFAULT_MAX_FRAME_LEN`) | `.max_len(n)` | error item, skipped unbuffered |
+//! | a Server-Sent Event | 8 MiB | `.max_len(n)`, `EventSource::max_event_len` | error item, skipped unbuffered |
+//! | a UDP datagram | 64 KiB (`net::DEFAULT_MAX_DATAGRAM`) | `datagrams(socket, n)` | error item |
+//! | a WebSocket message / frame | 8 MiB / 8 MiB | `ws::Config::max_message_len` / `max_frame_len` | error, close 1009, end |
+//! | a WebSocket write buffer | 8 MiB + 128 KiB | `ws::Config::max_write_buffer` | `send` fails |
+//! | a JSON API page body | 32 MiB (`http::DEFAULT_MAX_PAGE_BYTES`) | `JsonApi::max_page_bytes` | page error |
+//! | redirects a request | 10 | (fixed) | error |
+//! | queued events | the capacity you give [`events::channel`] | `channel(capacity, overflow)` | the [`Overflow`](events::Overflow) policy |
+//! | futures in flight | the limit you give | `map_concurrent(limit, ..)` and the others | the source is not pulled |
+//! | pages fetched ahead | 1 | `Paginator::prefetch` | not fetched |
+//! | a read | 64 KiB ([`chunks::DEFAULT_READ_SIZE`], [`chunks::DEFAULT_CHUNK_SIZE`]) | `.read_size(n)`, `read_chunks(r, n)` | the next read |
+//! | time: idle connection / frame in progress | off | `Frames::idle_timeout` / `read_timeout` | error, end |
+//! | time: WebSocket handshake / close | 10 s / 5 s | `ws::Config` | error |
+//! | time: one page attempt | 30 s | `Paginator::timeout` | retried, then an error |
+//!
+//! **Zero means the same everywhere**, by kind of number: a *count* (a capacity, a
+//! concurrency limit, pages ahead, a batch length, a page step) of 0 counts as 1; a
+//! *buffer size* (a read size, a chunk size, a datagram buffer) of 0 means the
+//! default; a *limit on content* (`max_len`, `max_page_bytes`) of 0 accepts only
+//! empty content, exactly as written.
+//!
 //! # Errors
 //!
 //! Every error type implements [`std::error::Error`] and says where (byte offset

@@ -121,10 +121,15 @@ impl<R: AsyncRead, D: Decoder> Frames<R, D> {
 }
 
 impl<R, D> Frames<R, D> {
-    /// Sets how many bytes to ask of the reader at a time (at least 1; default
+    /// Sets how many bytes to ask of the reader at a time (default, and for 0,
     /// [`DEFAULT_READ_SIZE`]). Frame limits do not depend on it.
     pub fn read_size(mut self, read_size: usize) -> Self {
-        self.read_size = read_size.max(1);
+        // A buffer size of 0 means the default, as everywhere in aiter.
+        self.read_size = if read_size == 0 {
+            DEFAULT_READ_SIZE
+        } else {
+            read_size
+        };
         self
     }
 

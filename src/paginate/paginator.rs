@@ -198,6 +198,21 @@ impl<T> Paginator<T> {
     /// "Starts" means the fetch's future is polled once. An HTTP client that runs
     /// requests on its own threads (isahc does) makes progress from then on; a fetch
     /// that only progresses when polled goes on when the stream is next polled.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let items: Vec<u64> = pages().prefetch(2).items().map(|i| i.unwrap().item).collect().await;
+    /// assert_eq!(items, [1, 2, 3]); // the same items, fetched two ahead
+    /// # });
+    /// ```
     pub fn prefetch(mut self, k: usize) -> Self {
         self.prefetch = k.max(1);
         self
@@ -206,6 +221,22 @@ impl<T> Paginator<T> {
     /// Sets the retry policy for transient failures (default
     /// [`RetryPolicy::default`]: 6 attempts). Retries happen in place, on the
     /// failing page, before any of its items is delivered.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// use aiter::paginate::RetryPolicy;
+    /// let items = pages().retry(RetryPolicy::default().attempts(3)).items();
+    /// assert_eq!(items.count().await, 3);
+    /// # });
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -213,12 +244,47 @@ impl<T> Paginator<T> {
 
     /// Sets the time one attempt may take before it counts as a transient failure
     /// (default 30 s; `None` for no limit).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// use std::time::Duration;
+    /// let items = pages().timeout(Some(Duration::from_secs(5))).items();
+    /// assert_eq!(items.count().await, 3);
+    /// let unlimited = pages().timeout(None).items(); // no limit
+    /// assert_eq!(unlimited.count().await, 3);
+    /// # });
+    /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Makes every attempt wait for its turn in `budget`, which others may share.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// use aiter::paginate::RateBudget;
+    /// let budget = RateBudget::per_second(1_000.0); // shared by every clone
+    /// let items = pages().rate(budget.clone()).items();
+    /// assert_eq!(items.count().await, 3);
+    /// # });
+    /// ```
     pub fn rate(mut self, budget: RateBudget) -> Self {
         self.rate = Some(budget);
         self
@@ -226,6 +292,22 @@ impl<T> Paginator<T> {
 
     /// Stops after this many pages; the stream's `position()` then says where to
     /// go on.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let mut items = pages().max_pages(2).items();
+    /// assert_eq!((&mut items).count().await, 2);
+    /// assert!(items.position().is_some()); // where to go on
+    /// # });
+    /// ```
     pub fn max_pages(mut self, pages: u64) -> Self {
         self.max_pages = Some(pages);
         self
@@ -233,6 +315,24 @@ impl<T> Paginator<T> {
 
     /// Stops after this many items (with [`Paginator::items`]); the stream's
     /// `position()` then says where to go on.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let mut items = pages().max_items(1).items();
+    /// assert_eq!((&mut items).count().await, 1);
+    /// let next = items.position().unwrap();
+    /// let rest: Vec<u64> = pages().resume(next).items().map(|i| i.unwrap().item).collect().await;
+    /// assert_eq!(rest, [2, 3]);
+    /// # });
+    /// ```
     pub fn max_items(mut self, items: u64) -> Self {
         self.max_items = Some(items);
         self
@@ -240,6 +340,21 @@ impl<T> Paginator<T> {
 
     /// For numbered styles: a page with fewer than `limit` items is the last (saves
     /// the request for the empty page).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let items = pages().stop_on_short_page(2).items(); // a page of 1 < 2 is the last
+    /// assert_eq!(items.count().await, 1);
+    /// # });
+    /// ```
     pub fn stop_on_short_page(mut self, limit: usize) -> Self {
         self.short_page = Some(limit);
         self
@@ -250,6 +365,23 @@ impl<T> Paginator<T> {
     /// out, by [`Paginator::items`] and [`Paginator::pages`] alike. A loop error's
     /// position also names where the loop went back to: the resumed run counts it
     /// as seen, so it reports the loop again rather than going round it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// use aiter::paginate::Position;
+    /// let after_first = Position::new(PageKey::Page(2), 0);
+    /// let rest: Vec<u64> = pages().resume(after_first).items().map(|i| i.unwrap().item).collect().await;
+    /// assert_eq!(rest, [2, 3]);
+    /// # });
+    /// ```
     pub fn resume(mut self, position: Position) -> Self {
         self.start = position.key;
         self.skip = position.skip;
@@ -303,11 +435,45 @@ impl<T> Paginator<T> {
     }
 
     /// The pages, in order, each with its key, number and the position after it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let mut numbers = Vec::new();
+    /// let mut all = pages().pages();
+    /// while let Some(page) = all.next().await {
+    ///     numbers.push(page.unwrap().number);
+    /// }
+    /// assert_eq!(numbers, [1, 2, 3, 4]); // page 4, empty, is the one that ended it
+    /// # });
+    /// ```
     pub fn pages(self) -> super::Pages<T> {
         super::Pages::new(Engine::new(self))
     }
 
     /// The items, in order, each with the position to resume *after* it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Three pages of one item each, then an empty page.
+    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
+    ///     let PageKey::Page(n) = key else { unreachable!() };
+    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// });
+    /// let items: Vec<u64> = pages().items().map(|i| i.unwrap().item).collect().await;
+    /// assert_eq!(items, [1, 2, 3]);
+    /// # });
+    /// ```
     pub fn items(self) -> super::Items<T> {
         super::Items::new(Engine::new(self))
     }
