@@ -53,6 +53,44 @@
 //!   many connections merged and tagged by peer, at a flat cost per message and no read
 //!   buffer per idle connection; `net::ws` (feature `ws`): WebSockets.
 //!
+//! # Which tool for which job
+//!
+//! | the job | JavaScript | aiter |
+//! |---|---|---|
+//! | write a sequence by hand | `async function*` | [`generate`](fn@generate), [`try_generate`] |
+//! | a body, chunk by chunk | `for await (const c of readChunks(s))` | [`chunks::read_chunks`] |
+//! | records out of a body | split lines, `JSON.parse` each | [`chunks::lines`], `chunks::ndjson`, `chunks::json_array`, [`chunks::length_delimited()`] |
+//! | callbacks as a sequence | `on('message')` + a queue | [`events::channel`], [`events::from_callbacks`] |
+//! | every page of an API | `async function* fetchPages(url)` | [`paginate::Paginator`], `http::JsonApi` |
+//! | work on each item, N at a time | a promise pool over `for await` | [`concurrent::ConcurrentExt`] |
+//! | live events over HTTP | `new EventSource(url)` | `http::EventSource` |
+//! | many sockets, one loop | `socketMessages(socket)` per peer | `net::lines`, `net::Merge` |
+//! | a WebSocket | `new WebSocket(url)` | `net::ws::connect` |
+//!
+//! Five lines each:
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use aiter::concurrent::ConcurrentExt;
+//! use futures_lite::{stream, StreamExt};
+//!
+//! // A generator, its items doubled two at a time, in order.
+//! let numbers = aiter::generate(|y| async move { for n in 1..=3 { y.yield_(n).await; } });
+//! let doubled: Vec<u32> = numbers.map_concurrent(2, |n| async move { n * 2 }).collect().await;
+//! assert_eq!(doubled, [2, 4, 6]);
+//!
+//! // Records out of bytes, a bad one reported where it is, the rest kept.
+//! let lines: Vec<_> = aiter::chunks::lines(&b"a\n\xff\nc\n"[..]).collect().await;
+//! assert_eq!(lines[1].as_ref().unwrap_err().to_string(), "line 2, byte 2: invalid UTF-8");
+//!
+//! // Callbacks into a bounded stream: emit from anywhere, read with `next()`.
+//! let (emitter, mut events) = aiter::events::channel(16, aiter::events::Overflow::Wait);
+//! emitter.emit("tick").unwrap();
+//! drop(emitter); // the last emitter gone: the stream ends after what was queued
+//! assert_eq!(events.next().await.unwrap().unwrap(), "tick");
+//! # });
+//! ```
+//!
 //! # Limits
 //!
 //! Nothing buffers without bound. Every limit has a default, set with the builder

@@ -54,7 +54,7 @@ fn a_bad_ndjson_line_is_an_error_naming_line_and_byte_and_the_stream_goes_on() {
     let second = records[1].as_ref().unwrap_err();
     assert_eq!(
         second,
-        "line 2, byte 26: invalid JSON: invalid type: string \"two\", expected u32 at column 11"
+        "line 2, byte 26: JSON of the wrong shape: invalid type: string \"two\", expected u32 at column 11"
     );
     let third = records[2].as_ref().unwrap_err();
     assert!(
@@ -113,7 +113,7 @@ fn a_json_array_item_of_the_wrong_type_is_an_error_and_the_stream_goes_on() {
         items[1]
             .as_ref()
             .unwrap_err()
-            .starts_with("record 2, byte 4: invalid JSON: invalid type")
+            .starts_with("record 2, byte 4: JSON of the wrong shape: invalid type")
     );
     assert_eq!(items[2], Ok(3));
 }

@@ -213,6 +213,10 @@ impl fmt::Display for FrameErrorKind {
             Self::InvalidUtf8 => f.write_str("invalid UTF-8"),
             Self::UnexpectedEof => f.write_str("unexpected end of input"),
             #[cfg(feature = "json")]
+            // Valid JSON of the wrong shape is not "invalid JSON": say which it is.
+            Self::Json(error) if error.is_data() => {
+                write!(f, "JSON of the wrong shape: {}", json_message(error))
+            }
             Self::Json(error) => write!(f, "invalid JSON: {}", json_message(error)),
             #[cfg(feature = "json")]
             Self::JsonSyntax(message) => write!(f, "invalid JSON: {message}"),

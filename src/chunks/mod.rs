@@ -2,6 +2,14 @@
 //! then records out of the
 //! chunks, bounded in memory.
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `for await (const chunk of readChunks(stream))` | `let mut chunks = read_chunks(reader, 0); while let Some(chunk) = chunks.next().await` |
+//! | `reader.releaseLock()` in `finally` | dropping the stream, or its end, releases the reader |
+//! | `text.split('\n')`, `JSON.parse(line)` | [`lines`], `ndjson` (feature `json`): bounded, with the line and byte of every error |
+//!
 //! # The problem
 //!
 //! A body arrives in chunks of whatever size the network chose. Records (lines,

@@ -2,6 +2,14 @@
 //! as chunk streams ([`body_chunks`]) and Server-Sent Events feeds
 //! ([`EventSource`]), over any HTTP client through the small [`Client`] trait.
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `async function* fetchPages(url)` over `fetch` | [`JsonApi`]`::paginator().items()` in any paging style |
+//! | `for await (const chunk of response.body)` | [`body_chunks`]`(response)`, with progress and a truncation check |
+//! | `new EventSource(url)`, `onmessage` | [`EventSource`]: a stream of events that reconnects |
+//!
 //! # Clients
 //!
 //! - [isahc](https://docs.rs/isahc) is the default (libcurl underneath; no

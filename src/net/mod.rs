@@ -2,6 +2,17 @@
 //! `for await (const message of socketMessages(socket))` on real TCP, Unix and UDP
 //! sockets.
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `socket.on('message', cb)`, `socket.on('close', cb)` | [`lines`] (or [`framed`]): a stream that ends when the peer closes, every message before it delivered |
+//! | `socket.write(message)` | the [`FrameWriter`] half: `send(message).await`, with backpressure |
+//! | one handler per socket | [`Merge`]: every connection's messages in one loop, tagged by peer |
+//! | `new WebSocket(url)` | [`ws::connect`](crate::net::ws) (feature `ws`) |
+//!
+//! # The parts
+//!
 //! - [`framed`] (and [`lines`], [`ndjson()`], [`length_delimited`]) splits a
 //!   connection (TCP, Unix, TLS: anything `AsyncRead + AsyncWrite`) into a stream
 //!   of frames, decoded by the [`chunks`](crate::chunks) decoders, and a
