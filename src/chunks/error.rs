@@ -217,6 +217,7 @@ impl fmt::Display for FrameErrorKind {
             Self::Json(error) if error.is_data() => {
                 write!(f, "JSON of the wrong shape: {}", json_message(error))
             }
+            #[cfg(feature = "json")]
             Self::Json(error) => write!(f, "invalid JSON: {}", json_message(error)),
             #[cfg(feature = "json")]
             Self::JsonSyntax(message) => write!(f, "invalid JSON: {message}"),
