@@ -42,6 +42,7 @@
 mod body;
 mod client;
 mod event_source;
+mod event_source_error;
 mod json_api;
 mod link;
 mod page_body;

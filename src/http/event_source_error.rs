@@ -1,0 +1,107 @@
+//! [`EventSourceError`]: what went wrong with an
+//! [`EventSource`](super::EventSource), and where.
+
+use std::error::Error;
+use std::fmt;
+use std::time::Duration;
+
+use crate::chunks::FrameError;
+use crate::paginate::FetchError;
+
+/// What went wrong with an [`EventSource`](super::EventSource), and where.
+#[derive(Debug)]
+pub struct EventSourceError {
+    pub(super) kind: EventSourceErrorKind,
+    pub(super) url: String,
+    pub(super) last_event_id: String,
+}
+
+/// The kinds of [`EventSourceError`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EventSourceErrorKind {
+    /// The connection ended or failed, or the server answered 429, 502, 503 or
+    /// 504: the feed reconnects after `delay`. Not fatal.
+    Reconnecting {
+        /// The wait before the next connection.
+        delay: Duration,
+        /// Why.
+        cause: String,
+    },
+    /// An event could not be read (over the limit). Not fatal: the feed goes on.
+    Event(FrameError),
+    /// The response is not an event stream: fatal.
+    NotEventStream {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type`, if any.
+        content_type: Option<String>,
+    },
+    /// The request failed for good (a bad redirect, a refused scheme): fatal.
+    Request(FetchError),
+}
+
+impl EventSourceError {
+    /// What went wrong.
+    pub fn kind(&self) -> &EventSourceErrorKind {
+        &self.kind
+    }
+
+    /// The feed's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The last event ID when it happened.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// True when the stream ends after this error.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self.kind,
+            EventSourceErrorKind::NotEventStream { .. } | EventSourceErrorKind::Request(_)
+        )
+    }
+
+    /// When the feed is reconnecting: how long it waits first.
+    pub fn reconnect_delay(&self) -> Option<Duration> {
+        match self.kind {
+            EventSourceErrorKind::Reconnecting { delay, .. } => Some(delay),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EventSourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            EventSourceErrorKind::Reconnecting { delay, cause } => {
+                write!(f, "{cause}; reconnecting in {} ms", delay.as_millis())
+            }
+            EventSourceErrorKind::Event(error) => write!(f, "event stream {}: {error}", self.url),
+            EventSourceErrorKind::NotEventStream {
+                status,
+                content_type,
+            } => write!(
+                f,
+                "{} answered HTTP {status} with content type {}: not an event stream",
+                self.url,
+                content_type.as_deref().unwrap_or("(none)")
+            ),
+            EventSourceErrorKind::Request(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+/// Prints the frame or fetch error inside; `source()` goes on below it.
+impl Error for EventSourceError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match &self.kind {
+            EventSourceErrorKind::Event(error) => error.source(),
+            EventSourceErrorKind::Request(error) => error.source(),
+            _ => None,
+        }
+    }
+}
