@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aiter::http::{BodyError, body_chunks};
 use futures_lite::StreamExt;
-use http_server::{BreaksAfter, TestServer, pattern};
+use http_server::{BreaksAfter, TestServer, current_client, over_every_client, pattern};
 use isahc::config::Configurable;
 use isahc::{AsyncReadResponseExt, HttpClient};
 
@@ -18,25 +18,6 @@ fn client() -> HttpClient {
         .proxy(None)
         .build()
         .unwrap()
-}
-
-thread_local! {
-    /// The client the current run of a test uses: see `over_every_client`.
-    static CLIENT: std::cell::RefCell<Option<std::sync::Arc<dyn aiter::http::Client>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `test` once per client (isahc; surf too with feature `surf`).
-fn over_every_client(test: impl Fn()) {
-    for (name, client) in http_server::clients() {
-        CLIENT.with(|cell| *cell.borrow_mut() = Some(client));
-        eprintln!("client: {name}");
-        test();
-    }
-}
-
-fn current_client() -> std::sync::Arc<dyn aiter::http::Client> {
-    CLIENT.with(|cell| cell.borrow().clone().expect("inside over_every_client"))
 }
 
 /// Reads a body to the end: its bytes, every progress seen, and the error if any.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use aiter::http::{JsonApi, Style};
 use aiter::paginate::{Paginator, Position, RetryPolicy};
 use futures_lite::StreamExt;
-use http_server::TestServer;
+use http_server::{TestServer, current_client, over_every_client};
 use serde_json::{Value, json};
 
 fn query(conn: &trillium::Conn) -> HashMap<String, String> {
@@ -137,25 +137,6 @@ fn api_at(server: &TestServer, path: &str) -> JsonApi {
         current_client(),
         url::Url::parse(&server.url(path)).unwrap(),
     )
-}
-
-thread_local! {
-    /// The client the current run of a test uses: see `over_every_client`.
-    static CLIENT: std::cell::RefCell<Option<std::sync::Arc<dyn aiter::http::Client>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `test` once per client (isahc; surf too with feature `surf`).
-fn over_every_client(test: impl Fn()) {
-    for (name, client) in http_server::clients() {
-        CLIENT.with(|cell| *cell.borrow_mut() = Some(client));
-        eprintln!("client: {name}");
-        test();
-    }
-}
-
-fn current_client() -> std::sync::Arc<dyn aiter::http::Client> {
-    CLIENT.with(|cell| cell.borrow().clone().expect("inside over_every_client"))
 }
 
 fn items(paginator: Paginator<Value>) -> (Vec<Value>, Option<aiter::paginate::PageError>) {

@@ -162,3 +162,22 @@ pub fn clients() -> Vec<(&'static str, std::sync::Arc<dyn aiter::http::Client>)>
     clients.push(("surf", std::sync::Arc::new(surf::Client::new())));
     clients
 }
+
+thread_local! {
+    /// The client the current run of a test uses: see `over_every_client`.
+    static CLIENT: std::cell::RefCell<Option<std::sync::Arc<dyn aiter::http::Client>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `test` once per client (isahc; surf too with feature `surf`).
+pub fn over_every_client(test: impl Fn()) {
+    for (name, client) in clients() {
+        CLIENT.with(|cell| *cell.borrow_mut() = Some(client));
+        eprintln!("client: {name}");
+        test();
+    }
+}
+
+pub fn current_client() -> std::sync::Arc<dyn aiter::http::Client> {
+    CLIENT.with(|cell| cell.borrow().clone().expect("inside over_every_client"))
+}
