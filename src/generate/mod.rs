@@ -44,6 +44,61 @@
 //!   again anyway is dropped there.
 //! - After the last item the stream returns `None` forever ([`FusedStream`]).
 //!
+//! # Cleanup that runs on `close()`
+//!
+//! JavaScript runs a generator's `finally` when the consumer stops early. Here,
+//! async cleanup after a loop runs on [`Generator::close`] only if the loop leaves
+//! when its yield answers [`Resume::Close`]. Write the loop that way whenever
+//! something after it must run (a `y.yield_(x).await;` that ignores the answer is
+//! fine for a body with nothing to clean up, and is dropped at its next yield):
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use aiter::generate::Resume;
+//! use futures_lite::StreamExt;
+//!
+//! let (closed_tx, closed_rx) = std::sync::mpsc::channel();
+//! let mut rows = aiter::generate(|y| async move {
+//!     for row in 0.. {
+//!         if y.yield_(row).await == Resume::Close {
+//!             break; // the consumer called close(): leave the loop...
+//!         }
+//!     }
+//!     // ...so this runs, awaits included, like JavaScript's `finally`.
+//!     async_io::Timer::after(std::time::Duration::from_millis(1)).await;
+//!     closed_tx.send("connection released").unwrap();
+//! });
+//! assert_eq!(rows.next().await, Some(0));
+//! rows.close().await;
+//! assert_eq!(closed_rx.recv().unwrap(), "connection released");
+//! # });
+//! ```
+//!
+//! # Returning a generator from a function
+//!
+//! `-> impl Stream` hides [`Generator::close`]. Name the type instead; only the
+//! body's future stays opaque:
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use std::future::Future;
+//! use aiter::generate::Generator;
+//! use futures_lite::StreamExt;
+//!
+//! fn countdown(from: u32) -> Generator<u32, impl Future<Output = ()> + Send> {
+//!     aiter::generate(move |y| async move {
+//!         for n in (1..=from).rev() {
+//!             y.yield_(n).await;
+//!         }
+//!     })
+//! }
+//!
+//! let mut numbers = countdown(3);
+//! assert_eq!(numbers.next().await, Some(3));
+//! numbers.close().await; // still there
+//! # });
+//! ```
+//!
 //! # Modes
 //!
 //! [`generate`] and [`try_generate`] give `Send` generators ([`Shared`] mode) for
