@@ -61,6 +61,43 @@
 //! }
 //! # Ok::<(), aiter::paginate::PageError>(()) }).unwrap();
 //! ```
+//!
+//! # A fetch function with state
+//!
+//! The fetch function is called once a page, and each call's future must own what
+//! it uses: keep shared state (a client, a token) in an `Arc`, clone it in the
+//! closure, and move the clone into an `async move` block.
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use std::sync::Arc;
+//! use aiter::paginate::{FetchError, Page, PageKey, Paginator};
+//! use futures_lite::StreamExt;
+//!
+//! struct Client { base: String } // an HTTP client, a database pool...
+//! impl Client {
+//!     async fn get(&self, cursor: Option<&str>) -> (Vec<String>, Option<String>) {
+//!         match cursor {
+//!             None => (vec![format!("{}/a", self.base)], Some("c2".into())),
+//!             Some(_) => (vec![format!("{}/b", self.base)], None),
+//!         }
+//!     }
+//! }
+//!
+//! let client = Arc::new(Client { base: "db".into() });
+//! let items = Paginator::cursors(move |key| {
+//!     let client = Arc::clone(&client); // one clone a call...
+//!     async move {
+//!         // ...moved into the future, which owns it.
+//!         let PageKey::Cursor(cursor) = key else { unreachable!() };
+//!         let (rows, next) = client.get(cursor.as_deref()).await;
+//!         Ok::<_, FetchError>(Page::with_next(rows, next))
+//!     }
+//! });
+//! let all: Vec<String> = items.items().map(|item| item.unwrap().item).collect().await;
+//! assert_eq!(all, ["db/a", "db/b"]);
+//! # });
+//! ```
 
 mod error;
 pub(crate) mod fingerprint;
