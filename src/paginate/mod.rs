@@ -99,6 +99,7 @@
 //! # });
 //! ```
 
+mod engine;
 mod error;
 pub(crate) mod fingerprint;
 mod page;

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, ready};
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 
-use super::paginator::Engine;
+use super::engine::Engine;
 use std::collections::VecDeque;
 
 use super::{FetchError, Fetched, PageError, PageErrorKind, PageKey, Position};
