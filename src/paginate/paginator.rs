@@ -389,7 +389,7 @@ impl<T> Paginator<T> {
     }
 
     /// Takes two non-empty pages in a row with equal items (by their `Hash`) for
-    /// a loop: [`PageErrorKind::RepeatedPage`]. An API that ignores the page
+    /// a loop: [`PageErrorKind::RepeatedPage`](super::PageErrorKind::RepeatedPage). An API that ignores the page
     /// parameter (sent under a name it does not know) returns the same page for
     /// every number and would be paged forever. A fetch function may instead set
     /// [`Page::with_fingerprint`] itself; [`JsonApi`](../http/struct.JsonApi.html)
