@@ -291,3 +291,77 @@ fn a_peer_that_never_answers_our_close_is_given_up_after_the_close_timeout() {
         assert!(waited < Duration::from_secs(2), "{waited:?}");
     });
 }
+
+#[test]
+fn a_peer_that_closes_then_holds_the_connection_open_does_not_hold_our_stream() {
+    smol::block_on(async {
+        let (listener, _) = listener().await;
+        let address = listener.local_addr().unwrap();
+        let server = async {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = ws::accept(tcp).await.unwrap();
+            let start = Instant::now();
+            let rest: Vec<_> = (&mut socket).collect().await;
+            (rest.len(), start.elapsed())
+        };
+        let client = async {
+            let tcp = TcpStream::connect(address).await.unwrap();
+            let host = address.to_string();
+            let mut client = Client::new(tcp, &host, "/");
+            assert!(matches!(
+                client.handshake().await.unwrap(),
+                ServerResponse::Accepted { .. }
+            ));
+            // A masked close frame with code 1000, written by hand; then the
+            // connection is held open and never read.
+            let mut tcp = client.into_inner();
+            let mask = [1u8, 2, 3, 4];
+            let payload = 1000u16.to_be_bytes();
+            let mut frame = vec![0x88, 0x80 | 2];
+            frame.extend_from_slice(&mask);
+            frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+            tcp.write_all(&frame).await.unwrap();
+            tcp
+        };
+        let watchdog = async {
+            smol::Timer::after(Duration::from_secs(10)).await;
+            panic!("our stream waited for the peer to drop the connection");
+        };
+        let ((count, waited), _held) =
+            futures_lite::future::or(zip(server, client), watchdog).await;
+        assert_eq!(count, 0);
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    });
+}
+
+#[test]
+fn a_peer_that_answers_our_close_then_holds_the_connection_open_does_not_hold_our_stream() {
+    smol::block_on(async {
+        let (listener, url) = listener().await;
+        let server = async {
+            let mut tcp = soketto_server(&listener).await.into_inner();
+            let (opcode, _) = read_client_frame(&mut tcp).await;
+            assert_eq!(opcode, 0x8, "our close");
+            // The answer, code 1000; then the connection is held open.
+            tcp.write_all(&[0x88, 0x02, 0x03, 0xE8]).await.unwrap();
+            tcp
+        };
+        let client = async {
+            // A close timeout far longer than the test: only the answer may end it.
+            let config = Config::new().close_timeout(Duration::from_secs(60));
+            let mut socket = ws::connect_with(&url, &config).await.unwrap();
+            let start = Instant::now();
+            socket.close().await.unwrap();
+            let rest: Vec<_> = (&mut socket).collect().await;
+            (rest.len(), start.elapsed())
+        };
+        let watchdog = async {
+            smol::Timer::after(Duration::from_secs(10)).await;
+            panic!("our stream waited for the peer to drop the connection");
+        };
+        let (_held, (count, waited)) =
+            futures_lite::future::or(zip(server, client), watchdog).await;
+        assert_eq!(count, 0);
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    });
+}

@@ -157,6 +157,11 @@ pub struct SseDecoder {
 
 impl SseDecoder {
     /// A decoder with the default limit.
+    ///
+    /// ```
+    /// let decoder = aiter::chunks::SseDecoder::new();
+    /// assert_eq!(decoder.retry(), None);
+    /// ```
     pub fn new() -> Self {
         Self {
             max_len: DEFAULT_MAX_FRAME_LEN,
@@ -211,17 +216,34 @@ impl SseDecoder {
 
     /// The last reconnection time the stream asked for (`retry:`), in
     /// milliseconds.
+    ///
+    /// ```
+    /// let mut events = aiter::chunks::sse(&b"retry: 250\ndata: x\n\n"[..]);
+    /// # futures_lite::future::block_on(futures_lite::StreamExt::next(&mut events));
+    /// assert_eq!(events.decoder().retry(), Some(250));
+    /// ```
     pub fn retry(&self) -> Option<u64> {
         self.retry
     }
 
     /// The last event ID string, as a browser keeps it: set at every blank line
     /// from the last `id:` field, even when no event is dispatched.
+    ///
+    /// ```
+    /// let decoder = aiter::chunks::SseDecoder::new().start_id("5");
+    /// assert_eq!(decoder.last_event_id(), "5");
+    /// ```
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
 
     /// Lines read so far.
+    ///
+    /// ```
+    /// let mut events = aiter::chunks::sse(&b": hi\ndata: x\n\n"[..]);
+    /// # futures_lite::future::block_on(futures_lite::StreamExt::next(&mut events));
+    /// assert_eq!(events.decoder().lines_seen(), 3);
+    /// ```
     pub fn lines_seen(&self) -> u64 {
         self.lines
     }

@@ -27,6 +27,14 @@ pub struct SseEncoder {
 
 impl SseEncoder {
     /// An encoder.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, SseEncoder, SseEvent};
+    /// let mut out = Vec::new();
+    /// SseEncoder::new().encode(SseEvent::new("x"), &mut out)?;
+    /// assert_eq!(out, b"data: x\n\n");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

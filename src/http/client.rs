@@ -34,6 +34,11 @@ pub struct Response {
 
 impl Response {
     /// A response from its parts.
+    ///
+    /// ```
+    /// let response = aiter::http::Response::new(200, Default::default(), Box::pin(&b"body"[..]));
+    /// assert_eq!(response.status, 200);
+    /// ```
     pub fn new(status: u16, headers: HeaderMap, body: Body) -> Self {
         Self {
             status,
@@ -87,6 +92,10 @@ pub struct ClientError {
 
 impl ClientError {
     /// An error worth retrying.
+    ///
+    /// ```
+    /// assert!(aiter::http::ClientError::transient("timed out").is_transient());
+    /// ```
     pub fn transient(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         Self {
             transient: true,
@@ -95,6 +104,10 @@ impl ClientError {
     }
 
     /// An error that will not go away by retrying.
+    ///
+    /// ```
+    /// assert!(!aiter::http::ClientError::permanent("bad URL").is_transient());
+    /// ```
     pub fn permanent(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         Self {
             transient: false,
@@ -103,6 +116,10 @@ impl ClientError {
     }
 
     /// True when retrying may help.
+    ///
+    /// ```
+    /// assert!(aiter::http::ClientError::transient("reset").is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
         self.transient
     }

@@ -107,6 +107,13 @@ impl EventSource {
     ///
     /// When `url` is not an absolute `http` or `https` URL, or the client can't be
     /// built.
+    ///
+    /// ```
+    /// let feed = aiter::http::EventSource::new("https://example.com/events")?;
+    /// assert_eq!(feed.reconnects(), 0);
+    /// assert!(aiter::http::EventSource::new("ftp://example.com/").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     pub fn new(url: &str) -> Result<Self, Box<dyn Error + Send + Sync>> {
         let url = Url::parse(url)?;
         if !matches!(url.scheme(), "http" | "https") {

@@ -43,21 +43,73 @@ pub enum EventSourceErrorKind {
 
 impl EventSourceError {
     /// What went wrong.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Nothing listens on this port: the first connection fails, and the feed says
+    /// // it will reconnect.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let mut feed = aiter::http::EventSource::new(&format!("http://127.0.0.1:{port}/events"))?
+    ///     .start_id("7");
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert!(matches!(error.kind(), aiter::http::EventSourceErrorKind::Reconnecting { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn kind(&self) -> &EventSourceErrorKind {
         &self.kind
     }
 
     /// The feed's URL.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Nothing listens on this port: the first connection fails, and the feed says
+    /// // it will reconnect.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let mut feed = aiter::http::EventSource::new(&format!("http://127.0.0.1:{port}/events"))?
+    ///     .start_id("7");
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert!(error.url().ends_with("/events"));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The last event ID when it happened.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Nothing listens on this port: the first connection fails, and the feed says
+    /// // it will reconnect.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let mut feed = aiter::http::EventSource::new(&format!("http://127.0.0.1:{port}/events"))?
+    ///     .start_id("7");
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.last_event_id(), "7");
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
 
     /// True when the stream ends after this error.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Nothing listens on this port: the first connection fails, and the feed says
+    /// // it will reconnect.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let mut feed = aiter::http::EventSource::new(&format!("http://127.0.0.1:{port}/events"))?
+    ///     .start_id("7");
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert!(!error.is_fatal()); // it reconnects
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn is_fatal(&self) -> bool {
         matches!(
             self.kind,
@@ -66,6 +118,19 @@ impl EventSourceError {
     }
 
     /// When the feed is reconnecting: how long it waits first.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Nothing listens on this port: the first connection fails, and the feed says
+    /// // it will reconnect.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let mut feed = aiter::http::EventSource::new(&format!("http://127.0.0.1:{port}/events"))?
+    ///     .start_id("7");
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.reconnect_delay(), Some(aiter::http::DEFAULT_RECONNECT_DELAY));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn reconnect_delay(&self) -> Option<Duration> {
         match self.kind {
             EventSourceErrorKind::Reconnecting { delay, .. } => Some(delay),

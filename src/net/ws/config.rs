@@ -153,26 +153,46 @@ impl Config {
     }
 
     /// See [`Config::max_message_len`].
+    ///
+    /// ```
+    /// assert_eq!(aiter::net::ws::Config::new().get_max_message_len(), 8 << 20);
+    /// ```
     pub fn get_max_message_len(&self) -> usize {
         self.max_message_len
     }
 
     /// See [`Config::max_frame_len`].
+    ///
+    /// ```
+    /// assert_eq!(aiter::net::ws::Config::new().get_max_frame_len(), 8 << 20);
+    /// ```
     pub fn get_max_frame_len(&self) -> usize {
         self.max_frame_len
     }
 
     /// See [`Config::max_write_buffer`].
+    ///
+    /// ```
+    /// assert_eq!(aiter::net::ws::Config::new().get_max_write_buffer(), (8 << 20) + (128 << 10));
+    /// ```
     pub fn get_max_write_buffer(&self) -> usize {
         self.max_write_buffer
     }
 
     /// See [`Config::handshake_timeout`].
+    ///
+    /// ```
+    /// assert_eq!(aiter::net::ws::Config::new().get_handshake_timeout().as_secs(), 10);
+    /// ```
     pub fn get_handshake_timeout(&self) -> Duration {
         self.handshake_timeout
     }
 
     /// See [`Config::close_timeout`].
+    ///
+    /// ```
+    /// assert_eq!(aiter::net::ws::Config::new().get_close_timeout().as_secs(), 5);
+    /// ```
     pub fn get_close_timeout(&self) -> Duration {
         self.close_timeout
     }

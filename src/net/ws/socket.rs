@@ -186,6 +186,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     ///
     /// When the connection is closed, writing fails, or the message does not fit
     /// the write buffer ([`Config::max_write_buffer`](super::Config::max_write_buffer)).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// let (mut client, mut server) = (client?, server?);
+    /// use futures_lite::StreamExt;
+    /// client.send("hello").await?;
+    /// assert_eq!(server.next().await.unwrap()?.into_text()?, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), WsError> {
         self.sender.send(message).await
     }
@@ -196,6 +210,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// # Errors
     ///
     /// When writing the close frame fails; closing twice is not an error.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// let (mut client, mut server) = (client?, server?);
+    /// use futures_lite::StreamExt;
+    /// let closing = async {
+    ///     client.close().await?;
+    ///     while client.next().await.is_some() {} // ends when the server's answer arrives
+    ///     Ok::<_, aiter::net::ws::WsError>(())
+    /// };
+    /// let serving = async { while server.next().await.is_some() {} }; // sees the close (1000), answers it
+    /// let (closed, ()) = futures_lite::future::zip(closing, serving).await;
+    /// closed?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn close(&mut self) -> Result<(), WsError> {
         self.sender.close().await
     }
@@ -207,6 +241,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
     /// # Errors
     ///
     /// As [`WebSocket::send`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// let (mut client, mut server) = (client?, server?);
+    /// use futures_lite::StreamExt;
+    /// let (mut sender, _receiver) = client.split();
+    /// sender.send(vec![1u8, 2, 3]).await?;
+    /// assert_eq!(server.next().await.unwrap()?.into_data().as_ref(), [1, 2, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), WsError> {
         let mut message = Some(message.into());
         SendMessage {
@@ -221,6 +270,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
     /// # Errors
     ///
     /// As [`WebSocket::close`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// let (mut client, mut server) = (client?, server?);
+    /// use futures_lite::StreamExt;
+    /// let (mut sender, mut receiver) = client.split();
+    /// let closing = async {
+    ///     sender.close().await?;
+    ///     while receiver.next().await.is_some() {}
+    ///     Ok::<_, aiter::net::ws::WsError>(())
+    /// };
+    /// let serving = async { while server.next().await.is_some() {} };
+    /// let (closed, ()) = futures_lite::future::zip(closing, serving).await;
+    /// closed?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn close(&mut self) -> Result<(), WsError> {
         {
             let mut conn = lock(&self.shared);
@@ -295,6 +365,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
             }
             if let Some(refusal) = conn.refusal.take() {
                 return refuse(&mut conn, refusal, cx);
+            }
+            if conn.peer_closed {
+                // The peer's close has come (its answer to ours, or its own, which
+                // tungstenite has queued an answer to): once the answer is out, the
+                // handshake is complete and the stream ends, without waiting for
+                // the peer to drop the connection (RFC 6455 7.1.1: the server closes first).
+                if Pin::new(&mut conn.ws).poll_flush(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                conn.ended = true;
+                return Poll::Ready(None);
             }
             match Pin::new(&mut conn.ws).poll_next(cx) {
                 Poll::Pending => {
