@@ -153,14 +153,8 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                     let Some((peer, event)) = future::or(messages.next(), quiet).await else {
                         break;
                     };
-                    match event {
-                        PeerEvent::Message(Ok(line)) => {
-                            stdout
-                                .write_all(format!("{peer}\t{line}\n").as_bytes())
-                                .await?;
-                        }
-                        PeerEvent::Message(Err(error)) => eprintln!("error: {peer}: {error}"),
-                        PeerEvent::Closed => {}
+                    if let PeerEvent::Message(message) = event {
+                        print(&mut stdout, peer, message).await?;
                     }
                 }
                 stdout.flush().await?;
@@ -176,22 +170,36 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                 messages.push(peer, lines);
             }
             Next::Accepted(Err(error)) => eprintln!("error: accept: {error}"),
-            Next::Merged(Some((peer, PeerEvent::Message(Ok(line))))) => {
-                stdout
-                    .write_all(format!("{peer}\t{line}\n").as_bytes())
-                    .await?;
-            }
-            Next::Merged(Some((peer, PeerEvent::Message(Err(error))))) => {
-                // The connection is closed after a timeout: its stream has ended.
-                if matches!(error.kind(), FrameErrorKind::IdleTimeout(_)) {
-                    eprintln!("error: {peer}: idle timeout");
-                } else {
-                    eprintln!("error: {peer}: {error}");
-                }
+            Next::Merged(Some((peer, PeerEvent::Message(message)))) => {
+                print(&mut stdout, peer, message).await?;
             }
             Next::Merged(Some((_, PeerEvent::Closed))) => closed += 1,
             Next::Merged(None) => break,
         }
     }
     stdout.flush().await
+}
+
+/// One message on stdout as `PEER\tMESSAGE`, or its error on stderr.
+async fn print(
+    stdout: &mut smol::Unblock<std::io::Stdout>,
+    peer: SocketAddr,
+    message: Result<String, aiter::chunks::FrameError>,
+) -> std::io::Result<()> {
+    match message {
+        Ok(line) => {
+            stdout
+                .write_all(format!("{peer}\t{line}\n").as_bytes())
+                .await
+        }
+        // The connection is closed after a timeout: its stream has ended.
+        Err(error) if matches!(error.kind(), FrameErrorKind::IdleTimeout(_)) => {
+            eprintln!("error: {peer}: idle timeout");
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("error: {peer}: {error}");
+            Ok(())
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! `aiter::concurrent`: order, bounds, errors, cancellation, wakeups and
 //! batches, on three executors.
 
+mod support;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -88,18 +90,7 @@ fn ordered_results_on_futures_lite_block_on() {
 
 #[test]
 fn ordered_results_on_a_multi_threaded_executor() {
-    let executor = async_executor::Executor::new();
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    easy_parallel::Parallel::new()
-        .each(0..2, |_| {
-            futures_lite::future::block_on(executor.run(stopped.recv()))
-        })
-        .finish(|| {
-            futures_lite::future::block_on(
-                executor.spawn(results_in_source_order_under_random_delays()),
-            );
-            drop(stop);
-        });
+    support::on_worker_threads(2, results_in_source_order_under_random_delays());
 }
 
 #[test]

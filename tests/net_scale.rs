@@ -3,6 +3,8 @@
 //! no read buffer, timeouts, and the socket limit.
 #![cfg(feature = "net")]
 
+mod support;
+
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -93,18 +95,10 @@ fn thousands_of_connections_on_smol() {
 
 #[test]
 fn thousands_of_connections_on_a_multi_threaded_executor() {
-    let executor = async_executor::Executor::new();
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    easy_parallel::Parallel::new()
-        .each(0..2, |_| {
-            futures_lite::future::block_on(executor.run(stopped.recv()))
-        })
-        .finish(|| {
-            futures_lite::future::block_on(
-                executor.spawn(thousands_of_connections_deliver_each_message_once_in_order()),
-            );
-            drop(stop);
-        });
+    support::on_worker_threads(
+        2,
+        thousands_of_connections_deliver_each_message_once_in_order(),
+    );
 }
 
 /// A stream that counts how often it is polled.

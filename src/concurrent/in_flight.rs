@@ -8,6 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::Stream;
+
 use super::ready_queue::{ReadyQueue, StreamWaker};
 
 /// A set of futures, each tagged with its item's sequence number.
@@ -124,6 +126,26 @@ impl<Fut: Future> InFlight<Fut> {
             cx.waker().wake_by_ref();
         }
         Poll::Pending
+    }
+}
+
+/// Pulls up to `room` items from `source`, handing each to `start`; the source
+/// is dropped once it ends. Stops early when the source waits.
+pub(crate) fn pull<S: Stream>(
+    mut source: Pin<&mut Option<S>>,
+    cx: &mut Context<'_>,
+    room: usize,
+    mut start: impl FnMut(S::Item),
+) {
+    for _ in 0..room {
+        let Some(stream) = source.as_mut().as_pin_mut() else {
+            return;
+        };
+        match stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => start(item),
+            Poll::Ready(None) => source.set(None),
+            Poll::Pending => return,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use pin_project_lite::pin_project;
 
-use super::in_flight::InFlight;
+use super::in_flight::{InFlight, pull};
 
 pin_project! {
     /// The engine of both ordered maps: a window of at most `limit` items between
@@ -73,20 +73,12 @@ where
                 return Poll::Ready(output);
             }
             // Pull only while there is room: running plus held back <= limit.
-            while this.results.len() < *this.limit {
-                let Some(source) = this.source.as_mut().as_pin_mut() else {
-                    break;
-                };
-                match source.poll_next(cx) {
-                    Poll::Ready(Some(item)) => {
-                        this.in_flight.push(*this.next_in, (this.map)(item));
-                        this.results.push_back(None);
-                        *this.next_in += 1;
-                    }
-                    Poll::Ready(None) => this.source.set(None),
-                    Poll::Pending => break,
-                }
-            }
+            let room = this.limit.saturating_sub(this.results.len());
+            pull(this.source.as_mut(), cx, room, |item| {
+                this.in_flight.push(*this.next_in, (this.map)(item));
+                this.results.push_back(None);
+                *this.next_in += 1;
+            });
             match this.in_flight.poll_completed(cx) {
                 Poll::Ready(Some((seq, output))) => {
                     if (this.stops)(&output) && this.end_at.is_none_or(|end| seq < end) {

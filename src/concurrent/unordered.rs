@@ -10,7 +10,7 @@ use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use pin_project_lite::pin_project;
 
-use super::in_flight::InFlight;
+use super::in_flight::{InFlight, pull};
 
 pin_project! {
     /// The stream returned by [`ConcurrentExt::map_unordered`](super::ConcurrentExt::map_unordered).
@@ -56,16 +56,10 @@ where
             return Poll::Ready(None);
         }
         // Pull only while there is room.
-        while this.in_flight.len() < *this.limit {
-            let Some(source) = this.source.as_mut().as_pin_mut() else {
-                break;
-            };
-            match source.poll_next(cx) {
-                Poll::Ready(Some(item)) => this.in_flight.push(0, (this.map)(item)),
-                Poll::Ready(None) => this.source.set(None),
-                Poll::Pending => break,
-            }
-        }
+        let room = this.limit.saturating_sub(this.in_flight.len());
+        pull(this.source.as_mut(), cx, room, |item| {
+            this.in_flight.push(0, (this.map)(item));
+        });
         match this.in_flight.poll_completed(cx) {
             Poll::Ready(Some((_, output))) => Poll::Ready(Some(output)),
             Poll::Ready(None) if this.source.is_none() => {

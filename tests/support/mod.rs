@@ -117,3 +117,23 @@ pub fn error_chain(error: &dyn std::error::Error) -> Vec<String> {
     }
     messages
 }
+
+/// Runs `future` as a task on an `async_executor::Executor` driven by `threads`
+/// worker threads, and returns its output once it is done.
+pub fn on_worker_threads<T: Send + 'static>(
+    threads: usize,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let executor = async_executor::Executor::new();
+    let (stop, stopped) = smol::channel::unbounded::<()>();
+    let (_, output) = easy_parallel::Parallel::new()
+        .each(0..threads, |_| {
+            futures_lite::future::block_on(executor.run(stopped.recv()))
+        })
+        .finish(|| {
+            let output = futures_lite::future::block_on(executor.spawn(future));
+            drop(stop);
+            output
+        });
+    output
+}
