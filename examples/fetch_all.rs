@@ -294,11 +294,11 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
             return ExitCode::from(1);
         }
         if !spinner.is_hidden() {
-            spinner.set_position(items.delivered());
+            spinner.set_position(items.items_delivered());
             spinner.set_message(format!(
                 "pages: {}, items: {}",
                 items.pages_fetched(),
-                items.delivered()
+                items.items_delivered()
             ));
         }
     }
@@ -307,7 +307,7 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
     if !args.quiet {
         eprintln!(
             "{}",
-            summary(items.pages_fetched(), items.delivered(), start)
+            summary(items.pages_fetched(), items.items_delivered(), start)
         );
     }
     if args.max_items.is_some() || args.max_pages.is_some() {

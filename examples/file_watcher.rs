@@ -51,7 +51,7 @@ fn main() {
     // The watcher calls back on its own thread; the stream holds at most 1024
     // changes, and when the consumer falls behind, `send_blocking` makes the
     // watcher's thread wait for room: nothing is lost.
-    let mut changes = events::from_callbacks(1024, Overflow::Wait, |emitter| {
+    let mut changes = events::from_callbacks(1024, Overflow::Backpressure, |emitter| {
         let watching = notify::recommended_watcher(move |change: notify::Result<notify::Event>| {
             // An error only means the stream was dropped: nobody is listening.
             drop(emitter.send_blocking(change));
@@ -96,7 +96,7 @@ fn main() {
                 break; // dropping `changes` below stops the watcher
             }
         }
-        println!("dropped by overflow: {}", changes.dropped());
+        println!("dropped by overflow: {}", changes.events_dropped());
     });
     drop(changes);
     if given.is_none() {

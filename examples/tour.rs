@@ -198,7 +198,7 @@ async fn serve(body: Vec<u8>) -> smol::net::TcpStream {
 async fn callbacks_with_each_overflow_policy() {
     section("socketMessages: callbacks into a bounded stream, each overflow policy");
     for overflow in [
-        Overflow::Wait,
+        Overflow::Backpressure,
         Overflow::DropOldest,
         Overflow::DropNewest,
         Overflow::Fail,
@@ -224,13 +224,13 @@ async fn callbacks_with_each_overflow_policy() {
         }
         println!(
             "  {overflow:?}: received {received:?}, dropped {}",
-            messages.dropped()
+            messages.events_dropped()
         );
         if !refused.is_empty() {
             println!("    refused at emit: {}", refused.join(", "));
         }
     }
-    let (emitter, messages) = events::channel(8, Overflow::Wait);
+    let (emitter, messages) = events::channel(8, Overflow::Backpressure);
     for n in 1..=3 {
         emitter.emit(n).expect("room for three");
     }
@@ -436,7 +436,7 @@ mod paging {
         }
         println!(
             "  the server answered 204: done after {} reconnections",
-            feed.reconnects()
+            feed.reconnections_made()
         );
     }
 }

@@ -64,7 +64,7 @@
 //! | every page of an API | `async function* fetchPages(url)` | [`paginate::Paginator`], `http::JsonApi` |
 //! | work on each item, N at a time | a promise pool over `for await` | [`concurrent::ConcurrentExt`] |
 //! | live events over HTTP | `new EventSource(url)` | `http::EventSource` |
-//! | many sockets, one loop | `socketMessages(socket)` per peer | `net::lines`, `net::Merge` |
+//! | many sockets, one loop | `socketMessages(socket)` per peer | `net::split_lines`, `net::Merge` |
 //! | a WebSocket | `new WebSocket(url)` | `net::ws::connect` |
 //!
 //! Five lines each:
@@ -84,7 +84,7 @@
 //! assert_eq!(lines[1].as_ref().unwrap_err().to_string(), "line 2, byte 2: invalid UTF-8");
 //!
 //! // Callbacks into a bounded stream: emit from anywhere, read with `next()`.
-//! let (emitter, mut events) = aiter::events::channel(16, aiter::events::Overflow::Wait);
+//! let (emitter, mut events) = aiter::events::channel(16, aiter::events::Overflow::Backpressure);
 //! emitter.emit("tick").unwrap();
 //! drop(emitter); // the last emitter gone: the stream ends after what was queued
 //! assert_eq!(events.next().await.unwrap().unwrap(), "tick");
@@ -100,12 +100,12 @@
 //! | what | default | set with | past it |
 //! |---|---|---|---|
 //! | a frame: line, NDJSON record, array item, length-delimited frame | 8 MiB ([`chunks::DEFAULT_MAX_FRAME_LEN`]) | `.max_len(n)` | error item, skipped unbuffered |
-//! | the same, on a socket (`net::lines`, `ndjson`, `length_delimited`) | 64 KiB (`net::DEFAULT_MAX_FRAME_LEN`) | `.max_len(n)` | error item, skipped unbuffered |
+//! | the same, on a socket (`net::split_lines`, `ndjson`, `length_delimited`) | 64 KiB (`net::DEFAULT_MAX_FRAME_LEN`) | `.max_len(n)` | error item, skipped unbuffered |
 //! | a Server-Sent Event | 8 MiB | `.max_len(n)`, `EventSource::max_event_len` | error item, skipped unbuffered |
-//! | a UDP datagram | 64 KiB (`net::DEFAULT_MAX_DATAGRAM`) | `datagrams(socket, n)` | error item |
+//! | a UDP datagram | 64 KiB (`net::DEFAULT_MAX_DATAGRAM_LEN`) | `datagrams(socket, n)` | error item |
 //! | a WebSocket message / frame | 8 MiB / 8 MiB | `ws::Config::max_message_len` / `max_frame_len` | error, close 1009, end |
-//! | a WebSocket write buffer | 8 MiB + 128 KiB | `ws::Config::max_write_buffer` | `send` fails |
-//! | a JSON API page body | 32 MiB (`http::DEFAULT_MAX_PAGE_BYTES`) | `JsonApi::max_page_bytes` | page error |
+//! | a WebSocket write buffer | 8 MiB + 128 KiB | `ws::Config::max_write_buffer_len` | `send` fails |
+//! | a JSON API page body | 32 MiB (`http::DEFAULT_MAX_PAGE_LEN`) | `JsonApi::max_page_len` | page error |
 //! | redirects a request | 10 | (fixed) | error |
 //! | queued events | the capacity you give [`events::channel`] | `channel(capacity, overflow)` | the [`Overflow`](events::Overflow) policy |
 //! | futures in flight | the limit you give | `map_concurrent(limit, ..)` and the others | the source is not pulled |
@@ -118,7 +118,7 @@
 //! **Zero means the same everywhere**, by kind of number: a *count* (a capacity, a
 //! concurrency limit, pages ahead, a batch length, a page step) of 0 counts as 1; a
 //! *buffer size* (a read size, a chunk size, a datagram buffer) of 0 means the
-//! default; a *limit on content* (`max_len`, `max_page_bytes`) of 0 accepts only
+//! default; a *limit on content* (`max_len`, `max_page_len`) of 0 accepts only
 //! empty content, exactly as written.
 //!
 //! # Errors

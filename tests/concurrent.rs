@@ -366,7 +366,7 @@ fn a_completion_polls_only_the_woken_future_among_a_thousand() {
     let mut emitters: Vec<Emitter<u32>> = Vec::new();
     let mut futures = Vec::new();
     for _ in 0..1_000 {
-        let (emitter, events) = aiter::events::channel(1, Overflow::Wait);
+        let (emitter, events) = aiter::events::channel(1, Overflow::Backpressure);
         emitters.push(emitter);
         futures.push(Waiting {
             events,
@@ -385,7 +385,7 @@ fn a_completion_polls_only_the_woken_future_among_a_thousand() {
             1,
             "one poll for one completion"
         );
-        emitters[which] = aiter::events::channel(1, Overflow::Wait).0;
+        emitters[which] = aiter::events::channel(1, Overflow::Backpressure).0;
     }
 }
 

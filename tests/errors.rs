@@ -75,7 +75,7 @@ async fn chunks_errors<T>(
 
 #[test]
 fn events_errors_print_each_cause_once() {
-    let (emitter, mut events) = events::channel::<u32>(4, Overflow::Wait);
+    let (emitter, mut events) = events::channel::<u32>(4, Overflow::Backpressure);
     emitter.fail(Root);
     let error = block_on(events.next()).unwrap().unwrap_err();
     assert_each_once(&error);

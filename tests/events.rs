@@ -24,7 +24,7 @@ fn collect<T>(events: events::Events<T>) -> (Vec<T>, Option<String>) {
 
 #[test]
 fn events_come_in_order_and_the_stream_ends_when_every_emitter_is_dropped() {
-    let (emitter, events) = events::channel(8, Overflow::Wait);
+    let (emitter, events) = events::channel(8, Overflow::Backpressure);
     let second = emitter.clone();
     emitter.emit(1).unwrap();
     second.emit(2).unwrap();
@@ -36,7 +36,7 @@ fn events_come_in_order_and_the_stream_ends_when_every_emitter_is_dropped() {
 
 #[test]
 fn queued_messages_are_delivered_before_close() {
-    let (emitter, events) = events::channel(8, Overflow::Wait);
+    let (emitter, events) = events::channel(8, Overflow::Backpressure);
     for n in 0..5 {
         emitter.emit(n).unwrap();
     }
@@ -47,7 +47,7 @@ fn queued_messages_are_delivered_before_close() {
 
 #[test]
 fn fail_delivers_the_queue_then_the_error() {
-    let (emitter, events) = events::channel(8, Overflow::Wait);
+    let (emitter, events) = events::channel(8, Overflow::Backpressure);
     emitter.emit("a").unwrap();
     emitter.emit("b").unwrap();
     emitter.fail("socket reset");
@@ -63,11 +63,11 @@ fn fail_delivers_the_queue_then_the_error() {
 
 #[test]
 fn wait_gives_the_value_back_when_full_and_counts_the_refusal() {
-    let (emitter, events) = events::channel(2, Overflow::Wait);
+    let (emitter, events) = events::channel(2, Overflow::Backpressure);
     emitter.emit(1).unwrap();
     emitter.emit(2).unwrap();
     assert!(matches!(emitter.emit(3), Err(EmitError::Full(3))));
-    assert_eq!((emitter.refused(), emitter.dropped()), (1, 1));
+    assert_eq!((emitter.events_refused(), emitter.events_dropped()), (1, 1));
     drop(emitter);
     assert_eq!(collect(events), (vec![1, 2], None));
 }
@@ -78,8 +78,8 @@ fn drop_oldest_keeps_the_newest_and_counts_the_dropped() {
     for n in 0..10 {
         emitter.emit(n).unwrap();
     }
-    assert_eq!(emitter.dropped(), 7);
-    assert_eq!(events.dropped(), 7);
+    assert_eq!(emitter.events_dropped(), 7);
+    assert_eq!(events.events_dropped(), 7);
     drop(emitter);
     assert_eq!(collect(events), (vec![7, 8, 9], None));
 }
@@ -91,7 +91,7 @@ fn drop_newest_keeps_the_oldest_and_counts_the_dropped() {
         let result = emitter.emit(n);
         assert_eq!(result.is_err(), n >= 3);
     }
-    assert_eq!(events.dropped(), 7);
+    assert_eq!(events.events_dropped(), 7);
     drop(emitter);
     assert_eq!(collect(events), (vec![0, 1, 2], None));
 }
@@ -113,7 +113,7 @@ fn fail_on_overflow_ends_the_stream_with_an_error_after_the_queued_events() {
 
 #[test]
 fn dropping_the_stream_closes_the_channel_for_emitters() {
-    let (emitter, events) = events::channel::<u8>(2, Overflow::Wait);
+    let (emitter, events) = events::channel::<u8>(2, Overflow::Backpressure);
     drop(events);
     assert!(emitter.is_closed());
     assert!(matches!(emitter.emit(1), Err(EmitError::Closed(1))));
@@ -125,7 +125,7 @@ fn dropping_the_stream_closes_the_channel_for_emitters() {
 
 #[test]
 fn a_blocked_sender_is_released_when_the_stream_is_dropped() {
-    let (emitter, events) = events::channel(1, Overflow::Wait);
+    let (emitter, events) = events::channel(1, Overflow::Backpressure);
     emitter.emit(0).unwrap();
     let blocked = std::thread::spawn(move || emitter.send_blocking(1));
     std::thread::sleep(std::time::Duration::from_millis(50));
@@ -135,7 +135,7 @@ fn a_blocked_sender_is_released_when_the_stream_is_dropped() {
 
 #[test]
 fn async_send_waits_for_room() {
-    let (emitter, mut events) = events::channel(1, Overflow::Wait);
+    let (emitter, mut events) = events::channel(1, Overflow::Backpressure);
     let producer = async move {
         for n in 0..100 {
             emitter.send(n).await.unwrap();
@@ -154,7 +154,7 @@ fn async_send_waits_for_room() {
 
 #[test]
 fn next_batch_takes_everything_queued_in_one_wakeup_then_the_error() {
-    let (emitter, mut events) = events::channel(16, Overflow::Wait);
+    let (emitter, mut events) = events::channel(16, Overflow::Backpressure);
     for n in 0..5 {
         emitter.emit(n).unwrap();
     }
@@ -262,12 +262,15 @@ fn from_callbacks_unregisters_when_the_stream_ends() {
     let registry = Registry::default();
     let unregistered = Arc::new(AtomicBool::new(false));
     let flag = unregistered.clone();
-    let mut events =
-        events::from_callbacks(4, Overflow::Wait, move |emitter: events::Emitter<u32>| {
+    let mut events = events::from_callbacks(
+        4,
+        Overflow::Backpressure,
+        move |emitter: events::Emitter<u32>| {
             emitter.emit(1).unwrap();
             emitter.close();
             move || flag.store(true, Ordering::SeqCst)
-        });
+        },
+    );
     assert_eq!(block_on(events.next()).unwrap().unwrap(), 1);
     assert!(!unregistered.load(Ordering::SeqCst));
     assert!(block_on(events.next()).is_none());
@@ -282,7 +285,7 @@ fn from_callbacks_unregisters_when_the_stream_ends() {
 fn eight_threads_times_a_million_blocking_sends_arrive_exactly_once_in_order() {
     const PRODUCERS: u64 = 8;
     const EACH: u64 = 1_000_000;
-    let (emitter, mut events) = events::channel::<(u64, u64)>(1024, Overflow::Wait);
+    let (emitter, mut events) = events::channel::<(u64, u64)>(1024, Overflow::Backpressure);
     let producers: Vec<_> = (0..PRODUCERS)
         .map(|producer| {
             let emitter = emitter.clone();
@@ -342,10 +345,10 @@ fn received_plus_dropped_is_emitted(overflow: Overflow) {
         producer.join().unwrap();
     }
     assert!(
-        events.dropped() > 0,
+        events.events_dropped() > 0,
         "the consumer was slow enough to drop some"
     );
-    assert_eq!(received + events.dropped(), PRODUCERS * EACH);
+    assert_eq!(received + events.events_dropped(), PRODUCERS * EACH);
 }
 
 #[test]
@@ -360,7 +363,7 @@ fn drop_newest_counts_add_up_under_eight_threads() {
 
 #[test]
 fn events_run_on_smol_and_on_a_multi_threaded_executor() {
-    let (emitter, events) = events::channel(4, Overflow::Wait);
+    let (emitter, events) = events::channel(4, Overflow::Backpressure);
     let on_smol = smol::spawn(async move { events.try_collect::<_, _, Vec<u32>>().await.unwrap() });
     std::thread::spawn(move || {
         for n in 0..1000 {
@@ -371,7 +374,7 @@ fn events_run_on_smol_and_on_a_multi_threaded_executor() {
 
     let executor = async_executor::Executor::new();
     let (stop, stopped) = smol::channel::unbounded::<()>();
-    let (emitter, events) = events::channel(4, Overflow::Wait);
+    let (emitter, events) = events::channel(4, Overflow::Backpressure);
     let (_, got) = easy_parallel::Parallel::new()
         .each(0..3, |_| block_on(executor.run(stopped.recv())))
         .finish(|| {
@@ -396,7 +399,7 @@ fn events_run_on_smol_and_on_a_multi_threaded_executor() {
 fn emitters_are_clone_send_sync_and_the_stream_is_send() {
     fn clone_send_sync<T: Clone + Send + Sync>(_: &T) {}
     fn send<T: Send>(_: &T) {}
-    let (emitter, events) = events::channel::<String>(1, Overflow::Wait);
+    let (emitter, events) = events::channel::<String>(1, Overflow::Backpressure);
     clone_send_sync(&emitter);
     send(&events);
 }
@@ -404,7 +407,7 @@ fn emitters_are_clone_send_sync_and_the_stream_is_send() {
 #[test]
 fn an_ignored_emit_under_wait_is_counted_as_refused_and_dropped() {
     const SENT: u64 = 10_000;
-    let (emitter, mut events) = events::channel::<u64>(16, Overflow::Wait);
+    let (emitter, mut events) = events::channel::<u64>(16, Overflow::Backpressure);
     let producer = {
         let emitter = emitter.clone();
         std::thread::spawn(move || {
@@ -414,7 +417,7 @@ fn an_ignored_emit_under_wait_is_counted_as_refused_and_dropped() {
         })
     };
     producer.join().unwrap();
-    let refused = emitter.refused();
+    let refused = emitter.events_refused();
     drop(emitter);
     let received = block_on(async {
         let mut received = 0;
@@ -426,17 +429,17 @@ fn an_ignored_emit_under_wait_is_counted_as_refused_and_dropped() {
     });
     assert!(refused > 0, "a full queue refused some");
     assert_eq!(
-        received + events.refused(),
+        received + events.events_refused(),
         SENT,
         "every event is received or counted"
     );
-    assert_eq!(received + events.dropped(), SENT);
+    assert_eq!(received + events.events_dropped(), SENT);
 }
 
 #[test]
 fn send_blocking_from_a_callback_thread_loses_nothing_and_counts_nothing() {
     const SENT: u64 = 10_000;
-    let (emitter, events) = events::channel::<u64>(16, Overflow::Wait);
+    let (emitter, events) = events::channel::<u64>(16, Overflow::Backpressure);
     let producer = std::thread::spawn(move || {
         for n in 0..SENT {
             emitter.send_blocking(n).unwrap();
@@ -450,7 +453,7 @@ fn send_blocking_from_a_callback_thread_loses_nothing_and_counts_nothing() {
 
 #[test]
 fn send_after_a_full_queue_does_not_count_as_refused() {
-    let (emitter, mut events) = events::channel::<u32>(1, Overflow::Wait);
+    let (emitter, mut events) = events::channel::<u32>(1, Overflow::Backpressure);
     block_on(async {
         emitter.send(1).await.unwrap();
         let sending = emitter.send(2);
@@ -463,5 +466,5 @@ fn send_after_a_full_queue_does_not_count_as_refused() {
         sent.unwrap();
         assert_eq!(got, (1, 2));
     });
-    assert_eq!((emitter.refused(), emitter.dropped()), (0, 0));
+    assert_eq!((emitter.events_refused(), emitter.events_dropped()), (0, 0));
 }

@@ -351,7 +351,7 @@ fn a_page_limit_of_u64_max_reads_the_page() {
     let server = hostile();
     let api = api_at(&server, "/same")
         .items_at("/data")
-        .max_page_bytes(u64::MAX);
+        .max_page_len(usize::MAX);
     let (got, _) = run::<u32>(api.paginator().max_pages(1));
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(Result::is_ok), "{got:?}");

@@ -259,5 +259,5 @@ fn failed_attempts_in_a_row_back_off() {
         delays[5] >= Duration::from_millis(40) && delays[5] <= Duration::from_millis(80),
         "capped: {delays:?}"
     );
-    assert_eq!(feed.reconnects(), 5);
+    assert_eq!(feed.reconnections_made(), 5);
 }

@@ -21,12 +21,12 @@ async fn connected_pair() -> (TcpStream, TcpStream) {
 fn a_peer_that_closes_after_writing_has_every_message_delivered_then_the_stream_ends() {
     smol::block_on(async {
         let (client, server) = connected_pair().await;
-        let (_, mut writer) = net::lines(client);
+        let (_, mut writer) = net::split_lines(client);
         for n in 0..1000 {
             writer.feed(format!("message {n}")).await.unwrap();
         }
         writer.close().await.unwrap(); // shuts down the sending side right after
-        let (messages, _) = net::lines(server);
+        let (messages, _) = net::split_lines(server);
         let got: Vec<String> = messages.try_collect().await.unwrap();
         assert_eq!(
             got,
@@ -45,7 +45,7 @@ fn an_oversized_message_is_an_error_item_and_the_connection_goes_on() {
         client.write_all(&vec![b'x'; 100_000]).await.unwrap();
         client.write_all(b"\nafter\n").await.unwrap();
         client.close().await.unwrap();
-        let (messages, _) = net::lines(server);
+        let (messages, _) = net::split_lines(server);
         let mut messages = messages.max_len(1024);
         assert_eq!(messages.next().await.unwrap().unwrap(), "short");
         let error = messages.next().await.unwrap().unwrap_err();
@@ -63,8 +63,8 @@ fn an_oversized_message_is_an_error_item_and_the_connection_goes_on() {
 fn unix_sockets_carry_length_delimited_frames_both_ways() {
     smol::block_on(async {
         let (left, right) = async_net::unix::UnixStream::pair().unwrap();
-        let (mut left_in, mut left_out) = net::length_delimited(left);
-        let (mut right_in, mut right_out) = net::length_delimited(right);
+        let (mut left_in, mut left_out) = net::split_length_delimited(left);
+        let (mut right_in, mut right_out) = net::split_length_delimited(right);
         left_out.send(b"ping\n\0").await.unwrap();
         assert_eq!(right_in.next().await.unwrap().unwrap(), &b"ping\n\0"[..]);
         right_out.send(b"pong").await.unwrap();
@@ -107,7 +107,7 @@ fn merged_connections_tag_each_message_with_its_peer_in_each_peers_order() {
             clients.push(smol::spawn(async move {
                 let stream = TcpStream::connect(address).await.unwrap();
                 let local = stream.local_addr().unwrap();
-                let (_, mut writer) = net::lines(stream);
+                let (_, mut writer) = net::split_lines(stream);
                 for n in 0..200 {
                     writer.send(format!("{client}:{n}")).await.unwrap();
                     if n % 50 == 0 {
@@ -153,7 +153,7 @@ fn a_datagram_limit_past_what_udp_carries_is_lowered_not_a_panic() {
         let receiver = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let address = receiver.local_addr().unwrap();
         let mut datagrams = net::datagrams(receiver, usize::MAX);
-        assert_eq!(datagrams.max_size(), net::MAX_UDP_PAYLOAD);
+        assert_eq!(datagrams.max_len(), net::MAX_UDP_PAYLOAD_LEN);
         let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         sender.send_to(b"fits", address).await.unwrap();
         assert_eq!(datagrams.next().await.unwrap().unwrap().0, &b"fits"[..]);

@@ -128,7 +128,7 @@ fn a_wakeup_polls_only_the_woken_stream_among_a_thousand() {
     let mut merged = Merge::new();
     let mut emitters: Vec<Emitter<u32>> = Vec::new();
     for key in 0..1_000 {
-        let (emitter, events) = aiter::events::channel(8, Overflow::Wait);
+        let (emitter, events) = aiter::events::channel(8, Overflow::Backpressure);
         emitters.push(emitter);
         let polls = Arc::clone(&polls);
         merged.push(key, Counted { events, polls });
@@ -167,7 +167,7 @@ fn a_busy_stream_does_not_starve_the_others() {
 fn an_idle_connection_holds_no_read_buffer() {
     smol::block_on(async {
         let (mut client, server) = connected_pair().await;
-        let (mut lines, _) = net::lines(server);
+        let (mut lines, _) = net::split_lines(server);
         client.write_all(b"hello\n").await.unwrap();
         assert_eq!(lines.next().await.unwrap().unwrap(), "hello");
         // Now the peer is quiet: the reader waits, and the buffer is given back.
@@ -187,7 +187,7 @@ fn an_idle_connection_holds_no_read_buffer() {
 fn socket_lines_default_to_a_64_kib_limit() {
     smol::block_on(async {
         let (client, server) = connected_pair().await;
-        let (mut lines, _) = net::lines(server);
+        let (mut lines, _) = net::split_lines(server);
         let mut client = client;
         let long = "x".repeat(net::DEFAULT_MAX_FRAME_LEN + 1);
         client
@@ -210,8 +210,11 @@ fn an_idle_connection_ends_with_a_timeout_error_then_closed() {
         let (quiet_client, quiet_server) = connected_pair().await;
         let mut merged = Merge::new();
         let timeout = Duration::from_millis(150);
-        merged.push("talker", net::lines(server).0.idle_timeout(timeout));
-        merged.push("quiet", net::lines(quiet_server).0.idle_timeout(timeout));
+        merged.push("talker", net::split_lines(server).0.idle_timeout(timeout));
+        merged.push(
+            "quiet",
+            net::split_lines(quiet_server).0.idle_timeout(timeout),
+        );
         let start = Instant::now();
         // The talker keeps talking, more often than the timeout.
         let talking = async {
@@ -255,7 +258,7 @@ fn an_idle_connection_ends_with_a_timeout_error_then_closed() {
 fn a_line_sent_too_slowly_ends_with_a_read_timeout() {
     smol::block_on(async {
         let (mut client, server) = connected_pair().await;
-        let (lines, _) = net::lines(server);
+        let (lines, _) = net::split_lines(server);
         let mut lines = lines
             .read_timeout(Duration::from_millis(200))
             .idle_timeout(Duration::from_secs(10));

@@ -157,7 +157,7 @@ fn split_halves_send_and_receive_from_two_tasks() {
 fn a_message_larger_than_the_write_buffer_is_refused_not_queued() {
     smol::block_on(async {
         let (left, right) = async_net::unix::UnixStream::pair().unwrap();
-        let config = ws::Config::new().max_write_buffer(256 * 1024);
+        let config = ws::Config::new().max_write_buffer_len(256 * 1024);
         let (client, server) = zip(
             ws::client_with("ws://localhost/", left, &config),
             ws::accept(right),

@@ -1,4 +1,4 @@
-//! `wss://` through async-native-tls, and `net::framed` over a TLS stream (a
+//! `wss://` through async-native-tls, and `net::split` over a TLS stream (a
 //! connection that cannot be cloned), on loopback with a self-signed
 //! certificate for `localhost` (tests/data, valid for 100 years).
 #![cfg(feature = "wss")]
@@ -79,7 +79,7 @@ fn framed_lines_work_over_a_tls_stream_that_cannot_be_cloned() {
         let server = async {
             let (tcp, _) = listener.accept().await.unwrap();
             let tls = acceptor().accept(tcp).await.unwrap();
-            let (mut lines, mut writer) = aiter::net::lines(tls);
+            let (mut lines, mut writer) = aiter::net::split_lines(tls);
             let mut got = Vec::new();
             while let Some(line) = lines.next().await {
                 let line = line.unwrap();
@@ -94,7 +94,7 @@ fn framed_lines_work_over_a_tls_stream_that_cannot_be_cloned() {
                 .connect("localhost", tcp)
                 .await
                 .unwrap();
-            let (mut acks, mut writer) = aiter::net::lines(tls);
+            let (mut acks, mut writer) = aiter::net::split_lines(tls);
             let mut got = Vec::new();
             for n in 0..50 {
                 writer.send(format!("line {n}")).await.unwrap();

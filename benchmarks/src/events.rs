@@ -35,7 +35,7 @@ fn run(
 }
 
 fn aiter_each(items: u64) -> f64 {
-    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Wait);
+    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Backpressure);
     run(
         items,
         move || (0..items).for_each(|n| emitter.send_blocking(n).expect("open")),
@@ -52,7 +52,7 @@ fn aiter_each(items: u64) -> f64 {
 }
 
 fn aiter_batch(items: u64) -> f64 {
-    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Wait);
+    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Backpressure);
     run(
         items,
         move || (0..items).for_each(|n| emitter.send_blocking(n).expect("open")),

@@ -72,7 +72,7 @@ fn child(mode: &str, size: usize) {
             "aiter" => {
                 let api = aiter::http::JsonApi::with_client(client, url::Url::parse(&url).unwrap())
                     .items_at("/data")
-                    .max_page_bytes(64 << 20);
+                    .max_page_len(64 << 20);
                 let mut pages = api.paginator::<Item>().max_pages(1).pages();
                 let page = pages.next().await.unwrap().unwrap();
                 page.page.items.len()

@@ -1,5 +1,5 @@
 //! Many TCP connections through one merged stream: aiter's `Merge` of
-//! `net::lines` against tokio-util's `FramedRead` + `LinesCodec` merged with
+//! `net::split_lines` against tokio-util's `FramedRead` + `LinesCodec` merged with
 //! `futures::stream::SelectAll` on tokio, in the same run.
 //!
 //! Run with: `cargo run --release -p aiter-benchmarks --bin sockets`
@@ -101,7 +101,7 @@ fn main() {
     println!("|---|---:|---:|");
     println!("| async-net sockets, bare | {bare_smol:.0} | |");
     println!(
-        "| aiter net::lines in Merge | {aiter:.0} | {:.0} |",
+        "| aiter net::split_lines in Merge | {aiter:.0} | {:.0} |",
         aiter - bare_smol
     );
     println!("| tokio sockets, bare | {bare_tokio:.0} | |");
@@ -211,7 +211,7 @@ fn aiter_run(count: usize, messages: usize, paced: bool) -> Duration {
         let mut merged = Merge::new();
         for id in 0..count {
             let (stream, _) = listener.accept().await.unwrap();
-            merged.push(id, aiter::net::lines(stream).0);
+            merged.push(id, aiter::net::split_lines(stream).0);
         }
         wait_connected(&mut child);
         let expected = messages / count / LINES_PER_WRITE * count * LINES_PER_WRITE;
@@ -316,7 +316,7 @@ fn idle_case(way: &str, count: usize) {
                     .await
                     .unwrap();
                 let (warm_server, _) = listener.accept().await.unwrap();
-                let mut warm_lines = aiter::net::lines(warm_server).0;
+                let mut warm_lines = aiter::net::split_lines(warm_server).0;
                 let _ = futures_lite::future::poll_once(warm_lines.next()).await;
                 let before = rss_bytes();
                 let mut bare = Vec::new();
@@ -324,7 +324,7 @@ fn idle_case(way: &str, count: usize) {
                 for id in 0..count {
                     let (stream, _) = listener.accept().await.unwrap();
                     if way == "aiter" {
-                        merged.push(id, aiter::net::lines(stream).0);
+                        merged.push(id, aiter::net::split_lines(stream).0);
                     } else {
                         bare.push(stream);
                     }

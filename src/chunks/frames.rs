@@ -75,7 +75,7 @@ pin_project! {
     /// assert_eq!(lines.next().await.unwrap()?, "a");
     /// assert_eq!(lines.offset(), 2); // "a\n" consumed
     /// assert_eq!(lines.buffered(), b"bb\n");
-    /// assert_eq!(lines.decoder().lines_seen(), 1);
+    /// assert_eq!(lines.decoder().lines_read(), 1);
     /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
     /// ```
     #[must_use = "streams do nothing unless polled"]

@@ -97,7 +97,7 @@ enum State {
 ///     panic!("an item")
 /// };
 /// assert_eq!(frame?, 7);
-/// assert_eq!(items.items(), 1);
+/// assert_eq!(items.items_read(), 1);
 /// # Ok::<(), aiter::chunks::FrameError>(())
 /// ```
 pub struct JsonArrayDecoder<T> {
@@ -145,7 +145,7 @@ impl<T> JsonArrayDecoder<T> {
     }
 
     /// Items seen so far, good or bad.
-    pub fn items(&self) -> u64 {
+    pub fn items_read(&self) -> u64 {
         self.items
     }
 
@@ -480,5 +480,14 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
 
     fn record(&self) -> Option<u64> {
         Some(self.current_record())
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl<T> JsonArrayDecoder<T> {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed items_read")]
+    pub fn items(&self) -> u64 {
+        self.items_read()
     }
 }

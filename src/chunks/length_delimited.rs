@@ -134,7 +134,7 @@ impl Default for Prefix {
 ///     panic!("a frame")
 /// };
 /// assert_eq!((consumed, &frame?[..]), (4, &b"abc"[..]));
-/// assert_eq!(frames.records(), 1);
+/// assert_eq!(frames.frames_read(), 1);
 /// # Ok::<(), aiter::chunks::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -177,7 +177,7 @@ impl LengthDelimitedDecoder {
     }
 
     /// Frames seen so far, good or too long.
-    pub fn records(&self) -> u64 {
+    pub fn frames_read(&self) -> u64 {
         self.records
     }
 }
@@ -247,5 +247,14 @@ impl Decoder for LengthDelimitedDecoder {
 
     fn record(&self) -> Option<u64> {
         Some(self.records + 1)
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl LengthDelimitedDecoder {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed frames_read")]
+    pub fn records(&self) -> u64 {
+        self.frames_read()
     }
 }

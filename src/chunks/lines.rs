@@ -54,7 +54,7 @@ impl<R> Lines<R> {
 ///     panic!("a line")
 /// };
 /// assert_eq!((consumed, frame?), (4, "hi".to_owned()));
-/// assert_eq!(lines.lines_seen(), 1);
+/// assert_eq!(lines.lines_read(), 1);
 /// # Ok::<(), aiter::chunks::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ impl LineDecoder {
     }
 
     /// Lines finished so far, good or bad.
-    pub fn lines_seen(&self) -> u64 {
+    pub fn lines_read(&self) -> u64 {
         self.splitter.line
     }
 }
@@ -257,5 +257,14 @@ impl LineSplitter {
             },
             offset,
         )
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl LineDecoder {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed lines_read")]
+    pub fn lines_seen(&self) -> u64 {
+        self.lines_read()
     }
 }

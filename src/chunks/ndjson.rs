@@ -62,7 +62,7 @@ impl<R, T> Ndjson<R, T> {
 /// assert!(matches!(records.decode(Input::new(b"\n[1,2]\n", 0, false)), Decoded::NeedMore { consumed: 1 }));
 /// let Decoded::Frame { frame, .. } = records.decode(Input::new(b"[1,2]\n", 1, false)) else { panic!() };
 /// assert_eq!(frame?, [1, 2]);
-/// assert_eq!((records.lines_seen(), records.records()), (2, 1));
+/// assert_eq!((records.lines_read(), records.records_read()), (2, 1));
 /// # Ok::<(), aiter::chunks::FrameError>(())
 /// ```
 pub struct NdjsonDecoder<T> {
@@ -89,12 +89,12 @@ impl<T> NdjsonDecoder<T> {
     }
 
     /// Lines finished so far (blank and bad ones included).
-    pub fn lines_seen(&self) -> u64 {
+    pub fn lines_read(&self) -> u64 {
         self.splitter.line
     }
 
     /// Records decoded so far (good ones only).
-    pub fn records(&self) -> u64 {
+    pub fn records_read(&self) -> u64 {
         self.records
     }
 }
@@ -119,7 +119,7 @@ impl<T> fmt::Debug for NdjsonDecoder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NdjsonDecoder")
             .field("max_len", &self.splitter.max_len)
-            .field("lines_seen", &self.splitter.line)
+            .field("lines_read", &self.splitter.line)
             .field("records", &self.records)
             .finish()
     }
@@ -161,5 +161,19 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl<T> NdjsonDecoder<T> {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed lines_read")]
+    pub fn lines_seen(&self) -> u64 {
+        self.lines_read()
+    }
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed records_read")]
+    pub fn records(&self) -> u64 {
+        self.records_read()
     }
 }

@@ -242,9 +242,9 @@ impl SseDecoder {
     /// ```
     /// let mut events = aiter::chunks::sse(&b": hi\ndata: x\n\n"[..]);
     /// # futures_lite::future::block_on(futures_lite::StreamExt::next(&mut events));
-    /// assert_eq!(events.decoder().lines_seen(), 3);
+    /// assert_eq!(events.decoder().lines_read(), 3);
     /// ```
-    pub fn lines_seen(&self) -> u64 {
+    pub fn lines_read(&self) -> u64 {
         self.lines
     }
 
@@ -423,5 +423,14 @@ impl SseDecoder {
         self.skipping = true;
         self.data.clear();
         self.event.clear();
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl SseDecoder {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed lines_read")]
+    pub fn lines_seen(&self) -> u64 {
+        self.lines_read()
     }
 }

@@ -18,7 +18,7 @@ use super::{EventsError, Overflow};
 /// ```
 /// use aiter::events::{self, Overflow};
 ///
-/// let (emitter, events) = events::channel::<u32>(2, Overflow::Wait);
+/// let (emitter, events) = events::channel::<u32>(2, Overflow::Backpressure);
 /// std::thread::spawn(move || {
 ///     for n in 0..5 {
 ///         emitter.send_blocking(n).unwrap(); // waits for room: nothing is lost
@@ -34,11 +34,11 @@ pub struct Emitter<T> {
 /// Why an emitted value was not queued. Each variant gives the value back.
 #[derive(PartialEq, Eq)]
 pub enum EmitError<T> {
-    /// The queue is full under [`Overflow::Wait`]: emit again later, or use
+    /// The queue is full under [`Overflow::Backpressure`]: emit again later, or use
     /// [`Emitter::send`] or [`Emitter::send_blocking`], which wait for room.
     Full(T),
     /// The queue is full under [`Overflow::DropNewest`]: this value was dropped
-    /// (and counted in [`Emitter::dropped`]).
+    /// (and counted in [`Emitter::events_dropped`]).
     Dropped(T),
     /// The queue is full under [`Overflow::Fail`]: the channel has failed, and its
     /// stream ends with [`EventsError::Overflow`] after the events queued.
@@ -53,7 +53,7 @@ impl<T> EmitError<T> {
     /// ```
     /// use aiter::events::{self, EmitError, Overflow};
     ///
-    /// let (emitter, _events) = events::channel(1, Overflow::Wait);
+    /// let (emitter, _events) = events::channel(1, Overflow::Backpressure);
     /// emitter.emit("first").unwrap();
     /// assert_eq!(emitter.emit("second").unwrap_err().into_inner(), "second");
     /// ```
@@ -97,16 +97,16 @@ impl<T> Emitter<T> {
     /// policy when the queue is full: the event-emitter side of JavaScript's
     /// `socket.on('message', m => ...)`.
     ///
-    /// Under [`Overflow::Wait`] a full queue *refuses* the value and hands it back
+    /// Under [`Overflow::Backpressure`] a full queue *refuses* the value and hands it back
     /// in [`EmitError::Full`]: ignore that result (`let _ = emitter.emit(v)`) and
-    /// the value is gone. Each refusal is counted in [`Emitter::refused`] and in
-    /// [`Emitter::dropped`], so the loss is visible; to lose nothing, call
+    /// the value is gone. Each refusal is counted in [`Emitter::events_refused`] and in
+    /// [`Emitter::events_dropped`], so the loss is visible; to lose nothing, call
     /// [`Emitter::send_blocking`] from a thread or callback, or
     /// [`Emitter::send`]`.await` from a task: they wait for room.
     ///
     /// # Errors
     ///
-    /// See [`EmitError`]: full under `Wait`, dropped under `DropNewest`, overflow
+    /// See [`EmitError`]: full under `Backpressure`, dropped under `DropNewest`, overflow
     /// under `Fail`, or closed. Under `DropOldest` only `Closed` can happen.
     ///
     /// ```
@@ -116,7 +116,7 @@ impl<T> Emitter<T> {
     /// for n in 0..5 {
     ///     emitter.emit(n).unwrap(); // never waits, never fails while open
     /// }
-    /// assert_eq!(emitter.dropped(), 3); // 0, 1 and 2 made room for 3 and 4
+    /// assert_eq!(emitter.events_dropped(), 3); // 0, 1 and 2 made room for 3 and 4
     /// drop(events);
     /// assert!(matches!(emitter.emit(5), Err(EmitError::Closed(5))));
     /// ```
@@ -141,7 +141,7 @@ impl<T> Emitter<T> {
         }
     }
 
-    /// Queues `value`, waiting for room under [`Overflow::Wait`]; under the other
+    /// Queues `value`, waiting for room under [`Overflow::Backpressure`]; under the other
     /// policies it is [`Emitter::emit`].
     ///
     /// # Errors
@@ -157,7 +157,7 @@ impl<T> Emitter<T> {
     /// use aiter::events::{self, Overflow};
     /// use futures_lite::StreamExt;
     ///
-    /// let (emitter, mut events) = events::channel(1, Overflow::Wait);
+    /// let (emitter, mut events) = events::channel(1, Overflow::Backpressure);
     /// let producer = async move {
     ///     for n in 0..3 {
     ///         emitter.send(n).await.unwrap();
@@ -181,7 +181,7 @@ impl<T> Emitter<T> {
     }
 
     /// Queues `value`, blocking the thread while the queue is full under
-    /// [`Overflow::Wait`]; for plain threads. Do not call it inside async code.
+    /// [`Overflow::Backpressure`]; for plain threads. Do not call it inside async code.
     ///
     /// # Errors
     ///
@@ -190,7 +190,7 @@ impl<T> Emitter<T> {
     /// ```
     /// use aiter::events::{self, Overflow};
     ///
-    /// let (emitter, events) = events::channel(8, Overflow::Wait);
+    /// let (emitter, events) = events::channel(8, Overflow::Backpressure);
     /// emitter.send_blocking("from a thread").unwrap();
     /// drop(emitter);
     /// let got: Vec<_> = futures_lite::future::block_on(futures_lite::StreamExt::try_collect(events)).unwrap();
@@ -208,7 +208,7 @@ impl<T> Emitter<T> {
         }
     }
 
-    /// Emits `value`; if the queue is full under `Wait`, gives it back with a
+    /// Emits `value`; if the queue is full under `Backpressure`, gives it back with a
     /// listener for room, registered before a last try so no wakeup is missed.
     fn emit_or_listen(&self, value: T) -> Result<Result<(), EmitError<T>>, (T, EventListener)> {
         let value = match self.try_emit(value) {
@@ -230,7 +230,7 @@ impl<T> Emitter<T> {
     /// use aiter::events::{self, Overflow};
     /// use futures_lite::StreamExt;
     ///
-    /// let (emitter, events) = events::channel(8, Overflow::Wait);
+    /// let (emitter, events) = events::channel(8, Overflow::Backpressure);
     /// emitter.emit(1).unwrap();
     /// emitter.emit(2).unwrap();
     /// emitter.close(); // JavaScript's on('close'), without losing 1 and 2
@@ -249,7 +249,7 @@ impl<T> Emitter<T> {
     /// use aiter::events::{self, Overflow};
     /// use futures_lite::StreamExt;
     ///
-    /// let (emitter, mut events) = events::channel(8, Overflow::Wait);
+    /// let (emitter, mut events) = events::channel(8, Overflow::Backpressure);
     /// emitter.emit("last words").unwrap();
     /// emitter.fail(std::io::Error::other("connection reset"));
     /// assert_eq!(events.next().await.unwrap().unwrap(), "last words");
@@ -263,35 +263,35 @@ impl<T> Emitter<T> {
 
     /// Values lost so far: dropped by the overflow policy (`DropOldest`,
     /// `DropNewest`), plus every value [`Emitter::emit`] refused as full under
-    /// [`Overflow::Wait`] (see [`Emitter::refused`]). `send`, `send_blocking` and
+    /// [`Overflow::Backpressure`] (see [`Emitter::events_refused`]). `send`, `send_blocking` and
     /// `Fail` lose nothing that is counted here.
     ///
     /// ```
     /// use aiter::events::{self, Overflow};
     ///
-    /// let (emitter, events) = events::channel(1, Overflow::Wait);
+    /// let (emitter, events) = events::channel(1, Overflow::Backpressure);
     /// let _ = emitter.emit(1); // queued
     /// let _ = emitter.emit(2); // refused: full, and the value is thrown away here
-    /// assert_eq!((emitter.refused(), emitter.dropped()), (1, 1));
+    /// assert_eq!((emitter.events_refused(), emitter.events_dropped()), (1, 1));
     /// # drop(events);
     /// ```
-    pub fn dropped(&self) -> u64 {
+    pub fn events_dropped(&self) -> u64 {
         self.shared.lost()
     }
 
     /// Values [`Emitter::emit`] refused because the queue was full under
-    /// [`Overflow::Wait`] (handed back in [`EmitError::Full`]). A refused value
+    /// [`Overflow::Backpressure`] (handed back in [`EmitError::Full`]). A refused value
     /// emitted again later is counted at each refusal.
     ///
     /// ```
     /// use aiter::events::{self, EmitError, Overflow};
     ///
-    /// let (emitter, _events) = events::channel(1, Overflow::Wait);
+    /// let (emitter, _events) = events::channel(1, Overflow::Backpressure);
     /// emitter.emit("a").unwrap();
     /// assert!(matches!(emitter.emit("b"), Err(EmitError::Full("b"))));
-    /// assert_eq!(emitter.refused(), 1);
+    /// assert_eq!(emitter.events_refused(), 1);
     /// ```
-    pub fn refused(&self) -> u64 {
+    pub fn events_refused(&self) -> u64 {
         self.shared.refused.load(Ordering::Relaxed)
     }
 
@@ -339,9 +339,23 @@ impl<T> fmt::Debug for Emitter<T> {
             .field("len", &self.len())
             .field("capacity", &self.capacity())
             .field("overflow", &self.shared.overflow)
-            .field("dropped", &self.dropped())
-            .field("refused", &self.refused())
+            .field("events_dropped", &self.events_dropped())
+            .field("events_refused", &self.events_refused())
             .field("closed", &self.is_closed())
             .finish()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl<T> Emitter<T> {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed events_dropped")]
+    pub fn dropped(&self) -> u64 {
+        self.events_dropped()
+    }
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed events_refused")]
+    pub fn refused(&self) -> u64 {
+        self.events_refused()
     }
 }

@@ -9,17 +9,17 @@
 //!
 //! - **Bounded.** The queue holds at most `capacity` events. When it is full,
 //!   [`Emitter::emit`] applies the [`Overflow`] policy; it never waits. Under
-//!   `Wait`, async producers call [`Emitter::send`] and threads
+//!   `Backpressure`, async producers call [`Emitter::send`] and threads
 //!   [`Emitter::send_blocking`], which wait for room.
 //! - **Nothing dropped silently.** `DropOldest` and `DropNewest` count every value
-//!   they drop: [`Emitter::dropped`], [`Events::dropped`]. Under `Wait`, a value
+//!   they drop: [`Emitter::events_dropped`], [`Events::events_dropped`]. Under `Backpressure`, a value
 //!   that `emit` refuses as full comes back to the caller; if the caller throws it
-//!   away it is lost, so each refusal is counted too ([`Emitter::refused`], and in
-//!   `dropped`). From a callback, call `send_blocking`, which loses nothing.
+//!   away it is lost, so each refusal is counted too ([`Emitter::events_refused`], and in
+//!   `events_dropped`). From a callback, call `send_blocking`, which loses nothing.
 //! - **Close keeps the queue.** [`Emitter::close`] (or dropping every emitter) ends
 //!   the stream *after* every queued event; [`Emitter::fail`] does the same and then
 //!   yields the error. A hand-written JavaScript adapter that resolves on `close` loses what was queued.
-//! - **Backpressure for sources that can pause.** [`Channel::water_marks`] calls a
+//! - **Pausing sources that can pause.** [`Channel::water_marks`] calls a
 //!   pause hook when the queue reaches its high-water mark and a resume hook when the
 //!   consumer has drained it to the low one: a socket or a watcher is paused instead
 //!   of buffered.
@@ -36,7 +36,7 @@
 //! use futures_lite::StreamExt;
 //!
 //! // socket.on('message', m => ...); socket.on('close', () => ...)
-//! let (emitter, mut messages) = events::channel(64, Overflow::Wait);
+//! let (emitter, mut messages) = events::channel(64, Overflow::Backpressure);
 //! std::thread::spawn(move || {
 //!     for text in ["hello", "world"] {
 //!         emitter.send_blocking(text.to_owned()).unwrap(); // on('message')
@@ -61,13 +61,17 @@ pub use receiver::{Events, EventsError, NextBatch};
 
 use shared::{Flow, Shared};
 
-/// What [`Emitter::emit`] does when the queue is full.
+/// What a full queue does to a new value. Each policy is named for what happens
+/// to the producer or to the values; under every one, [`Emitter::emit`] itself
+/// never waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overflow {
-    /// Refuse the value and give it back ([`EmitError::Full`], counted in
-    /// [`Emitter::refused`]); [`Emitter::send`] and [`Emitter::send_blocking`] wait
-    /// for room instead, and lose nothing.
-    Wait,
+    /// Nothing is lost; the producer is pushed back. [`Emitter::emit`] refuses the
+    /// value and hands it back ([`EmitError::Full`], counted in
+    /// [`Emitter::events_refused`]); [`Emitter::send`] and
+    /// [`Emitter::send_blocking`] wait for room. (Was `Wait`, a name that said what
+    /// only `send` does.)
+    Backpressure,
     /// Drop the oldest queued event to make room, and count it.
     DropOldest,
     /// Drop the new value, count it, and give it back ([`EmitError::Dropped`]).
@@ -75,6 +79,14 @@ pub enum Overflow {
     /// Fail the channel: the stream yields every queued event, then
     /// [`EventsError::Overflow`], then ends.
     Fail,
+}
+
+impl Overflow {
+    /// The old name of [`Overflow::Backpressure`].
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed Overflow::Backpressure")]
+    #[allow(non_upper_case_globals)] // it stands in for a variant
+    pub const Wait: Overflow = Overflow::Backpressure;
 }
 
 /// A channel's settings: capacity, overflow policy, and pause/resume hooks.
@@ -87,7 +99,7 @@ pub enum Overflow {
 /// let paused = Arc::new(AtomicBool::new(false));
 /// let (pause, resume) = (paused.clone(), paused.clone());
 /// let (emitter, mut events) = Channel::new(100)
-///     .overflow(Overflow::Wait)
+///     .overflow(Overflow::Backpressure)
 ///     .water_marks(80, 20, move || pause.store(true, Ordering::SeqCst), move || resume.store(false, Ordering::SeqCst))
 ///     .build();
 /// for n in 0..80 {
@@ -107,11 +119,11 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// A channel of `capacity` events (at least 1), with [`Overflow::Wait`].
+    /// A channel of `capacity` events (at least 1), with [`Overflow::Backpressure`].
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
-            overflow: Overflow::Wait,
+            overflow: Overflow::Backpressure,
             flow: None,
         }
     }
@@ -201,7 +213,7 @@ impl fmt::Debug for Channel {
 ///     emitter.emit(n).unwrap();
 /// }
 /// drop(emitter);
-/// assert_eq!(events.dropped(), 2);
+/// assert_eq!(events.events_dropped(), 2);
 /// assert_eq!(events.try_collect::<_, _, Vec<_>>().await.unwrap(), [3, 4]);
 /// # });
 /// ```
@@ -222,7 +234,7 @@ pub fn channel<T>(capacity: usize, overflow: Overflow) -> (Emitter<T>, Events<T>
 /// let listeners: Listeners = Arc::default();
 ///
 /// let registry = listeners.clone();
-/// let messages = events::from_callbacks(16, Overflow::Wait, move |emitter| {
+/// let messages = events::from_callbacks(16, Overflow::Backpressure, move |emitter| {
 ///     registry.lock().unwrap().push(Box::new(move |m: &str| {
 ///         // From a callback on a plain thread: wait for room, lose nothing. (An
 ///         // ignored `emit` would throw away what a full queue refuses.)

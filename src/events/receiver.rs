@@ -93,7 +93,7 @@ impl<T> Events<T> {
     /// # futures_lite::future::block_on(async {
     /// use aiter::events::{self, Overflow};
     ///
-    /// let (emitter, mut events) = events::channel(100, Overflow::Wait);
+    /// let (emitter, mut events) = events::channel(100, Overflow::Backpressure);
     /// for n in 0..10 {
     ///     emitter.emit(n).unwrap();
     /// }
@@ -118,9 +118,9 @@ impl<T> Events<T> {
         self.shared.close();
     }
 
-    /// Values lost so far, as [`Emitter::dropped`](super::Emitter::dropped): dropped
+    /// Values lost so far, as [`Emitter::events_dropped`](super::Emitter::events_dropped): dropped
     /// by the overflow policy, plus values `emit` refused as full under
-    /// [`Overflow::Wait`](super::Overflow::Wait).
+    /// [`Overflow::Backpressure`](super::Overflow::Backpressure).
     ///
     /// ```
     /// use aiter::events::{self, Overflow};
@@ -128,24 +128,24 @@ impl<T> Events<T> {
     /// let (emitter, events) = events::channel(1, Overflow::DropNewest);
     /// emitter.emit(1).unwrap();
     /// assert!(emitter.emit(2).is_err());
-    /// assert_eq!(events.dropped(), 1);
+    /// assert_eq!(events.events_dropped(), 1);
     /// ```
-    pub fn dropped(&self) -> u64 {
+    pub fn events_dropped(&self) -> u64 {
         self.shared.lost()
     }
 
-    /// Values `emit` refused as full under [`Overflow::Wait`](super::Overflow::Wait),
-    /// as [`Emitter::refused`](super::Emitter::refused).
+    /// Values `emit` refused as full under [`Overflow::Backpressure`](super::Overflow::Backpressure),
+    /// as [`Emitter::events_refused`](super::Emitter::events_refused).
     ///
     /// ```
     /// use aiter::events::{self, Overflow};
     ///
-    /// let (emitter, events) = events::channel(1, Overflow::Wait);
+    /// let (emitter, events) = events::channel(1, Overflow::Backpressure);
     /// emitter.emit(1).unwrap();
     /// assert!(emitter.emit(2).is_err());
-    /// assert_eq!(events.refused(), 1);
+    /// assert_eq!(events.events_refused(), 1);
     /// ```
-    pub fn refused(&self) -> u64 {
+    pub fn events_refused(&self) -> u64 {
         self.shared.refused.load(Ordering::Relaxed)
     }
 
@@ -308,7 +308,7 @@ impl<T> fmt::Debug for Events<T> {
             .field("len", &self.len())
             .field("capacity", &self.capacity())
             .field("overflow", &self.shared.overflow)
-            .field("dropped", &self.dropped())
+            .field("events_dropped", &self.events_dropped())
             .field("finished", &self.finished)
             .finish_non_exhaustive()
     }
@@ -362,5 +362,19 @@ impl<T> fmt::Debug for NextBatch<'_, T> {
         f.debug_struct("NextBatch")
             .field("events", &self.events)
             .finish_non_exhaustive()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl<T> Events<T> {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed events_dropped")]
+    pub fn dropped(&self) -> u64 {
+        self.events_dropped()
+    }
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed events_refused")]
+    pub fn refused(&self) -> u64 {
+        self.events_refused()
     }
 }

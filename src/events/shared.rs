@@ -22,7 +22,7 @@ pub(crate) struct Flow {
 /// What happened to an emitted value.
 pub(crate) enum Pushed<T> {
     Queued,
-    /// The queue was full: the value comes back (for `Wait`) or was dropped.
+    /// The queue was full: the value comes back (for `Backpressure`) or was dropped.
     Full(T),
     /// The queue was full under `Overflow::Fail`: the channel has failed.
     Overflow(T),
@@ -34,10 +34,10 @@ pub(crate) struct Shared<T> {
     pub(crate) overflow: Overflow,
     /// Wakes the consumer: an event arrived or the channel closed.
     pub(crate) ready: Event,
-    /// Wakes producers waiting for room (`Overflow::Wait`).
+    /// Wakes producers waiting for room (`Overflow::Backpressure`).
     pub(crate) room: Event,
     pub(crate) dropped: AtomicU64,
-    /// Values `emit` handed back as full under `Overflow::Wait`.
+    /// Values `emit` handed back as full under `Overflow::Backpressure`.
     pub(crate) refused: AtomicU64,
     pub(crate) emitters: AtomicUsize,
     /// The error the stream yields after the queued events.
@@ -60,7 +60,7 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Values dropped by the policy plus values `emit` refused under `Wait`.
+    /// Values dropped by the policy plus values `emit` refused under `Backpressure`.
     pub(crate) fn lost(&self) -> u64 {
         self.dropped
             .load(Ordering::Relaxed)
@@ -83,7 +83,7 @@ impl<T> Shared<T> {
                 }
                 Err(ForcePushError(value)) => return Pushed::Closed(value),
             },
-            Overflow::Wait | Overflow::DropNewest | Overflow::Fail => {
+            Overflow::Backpressure | Overflow::DropNewest | Overflow::Fail => {
                 match self.queue.push(value) {
                     Ok(()) => Pushed::Queued,
                     Err(PushError::Closed(value)) => return Pushed::Closed(value),
@@ -158,7 +158,7 @@ impl<T> Shared<T> {
     /// After events were taken: wake waiting producers, resume the source at the
     /// low-water mark.
     pub(crate) fn taken(&self, count: usize) {
-        if self.overflow == Overflow::Wait {
+        if self.overflow == Overflow::Backpressure {
             self.room.notify(count);
         }
         let Some(flow) = &self.flow else { return };

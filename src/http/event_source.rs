@@ -110,7 +110,7 @@ impl EventSource {
     ///
     /// ```
     /// let feed = aiter::http::EventSource::new("https://example.com/events")?;
-    /// assert_eq!(feed.reconnects(), 0);
+    /// assert_eq!(feed.reconnections_made(), 0);
     /// assert!(aiter::http::EventSource::new("ftp://example.com/").is_err());
     /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
     /// ```
@@ -235,10 +235,10 @@ impl EventSource {
     ///
     /// ```
     /// let feed = aiter::http::EventSource::new("https://example.com/feed")?;
-    /// assert_eq!(feed.reconnects(), 0);
+    /// assert_eq!(feed.reconnections_made(), 0);
     /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
     /// ```
-    pub fn reconnects(&self) -> u64 {
+    pub fn reconnections_made(&self) -> u64 {
         self.reconnects
     }
 
@@ -425,5 +425,14 @@ impl fmt::Debug for EventSource {
             .field("reconnects", &self.reconnects)
             .field("headers", &self.requests.header_names())
             .finish_non_exhaustive()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl EventSource {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed reconnections_made")]
+    pub fn reconnects(&self) -> u64 {
+        self.reconnections_made()
     }
 }

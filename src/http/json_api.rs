@@ -90,7 +90,12 @@ impl Style {
 }
 
 /// The largest page body [`JsonApi`] reads unless told otherwise: 32 MiB.
-pub const DEFAULT_MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
+pub const DEFAULT_MAX_PAGE_LEN: usize = 32 * 1024 * 1024;
+
+/// The old name of [`DEFAULT_MAX_PAGE_LEN`].
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed DEFAULT_MAX_PAGE_LEN (a usize)")]
+pub const DEFAULT_MAX_PAGE_BYTES: u64 = DEFAULT_MAX_PAGE_LEN as u64;
 
 /// A paginated JSON API: a reusable client, the first URL, the style, where the
 /// items are, and headers. [`JsonApi::paginator`] turns it into a
@@ -104,7 +109,7 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
 /// - Credentials (`Authorization`, `Cookie`, `Proxy-Authorization`, and headers
 ///   added with [`JsonApi::sensitive_header`]) go only to the origin of the first
 ///   URL: a next URL on another origin gets none of them.
-/// - A page body over [`DEFAULT_MAX_PAGE_BYTES`] (see [`JsonApi::max_page_bytes`])
+/// - A page body over [`DEFAULT_MAX_PAGE_LEN`] (see [`JsonApi::max_page_len`])
 ///   is an error, not an unbounded read.
 ///
 /// ```no_run
@@ -130,7 +135,7 @@ pub struct JsonApi {
     url: Url,
     style: Style,
     items_at: String,
-    max_page_bytes: u64,
+    max_page_len: usize,
     prints: Fingerprinter,
 }
 
@@ -166,7 +171,7 @@ impl JsonApi {
             url,
             style: Style::page(),
             items_at: String::new(),
-            max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
+            max_page_len: DEFAULT_MAX_PAGE_LEN,
             prints: Fingerprinter::new(),
         }
     }
@@ -225,11 +230,18 @@ impl JsonApi {
         Ok(self)
     }
 
-    /// Sets the largest page body read, in bytes (default [`DEFAULT_MAX_PAGE_BYTES`]).
+    /// Sets the largest page body read, in bytes (default [`DEFAULT_MAX_PAGE_LEN`]).
     #[must_use]
-    pub fn max_page_bytes(mut self, max: u64) -> Self {
-        self.max_page_bytes = max;
+    pub fn max_page_len(mut self, max_len: usize) -> Self {
+        self.max_page_len = max_len;
         self
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed max_page_len (a usize)")]
+    #[must_use]
+    pub fn max_page_bytes(self, max: u64) -> Self {
+        self.max_page_len(usize::try_from(max).unwrap_or(usize::MAX))
     }
 
     /// A paginator over this API's items, decoded as `T`.
@@ -310,7 +322,7 @@ impl JsonApi {
     async fn fetch<T: DeserializeOwned>(&self, key: PageKey) -> Result<Page<T>, FetchError> {
         let (url, mut response) = self.requests.send(self.url_for(&key)?).await?;
         let status = response.status;
-        let body = read_body(&mut response, self.max_page_bytes)
+        let body = read_body(&mut response, self.max_page_len as u64)
             .await
             .map_err(|error| error.with_url(url.as_str()).with_status(status))?;
         if !(200..300).contains(&status) {

@@ -55,7 +55,10 @@ pub use event_source::{
     EventSourceErrorKind,
 };
 pub use isahc;
-pub use json_api::{DEFAULT_MAX_PAGE_BYTES, JsonApi, Style};
+#[doc(hidden)]
+#[allow(deprecated)]
+pub use json_api::DEFAULT_MAX_PAGE_BYTES;
+pub use json_api::{DEFAULT_MAX_PAGE_LEN, JsonApi, Style};
 pub use link::{Link, next_link, parse_link_header};
 
 use isahc::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};

@@ -13,7 +13,7 @@ use futures_core::Stream;
 
 /// The largest datagram [`datagrams`] accepts unless told otherwise: 64 KiB, the
 /// most UDP can carry.
-pub const DEFAULT_MAX_DATAGRAM: usize = 65_536;
+pub const DEFAULT_MAX_DATAGRAM_LEN: usize = 65_536;
 
 /// Why a datagram was not delivered.
 #[derive(Debug)]
@@ -54,18 +54,26 @@ impl std::error::Error for DatagramError {
 }
 
 /// The largest payload a UDP datagram can carry (its length field is 16 bits):
-/// the ceiling of [`datagrams`]'s `max_size`.
-pub const MAX_UDP_PAYLOAD: usize = 65_535;
+/// the ceiling of [`datagrams`]'s `max_len`.
+pub const MAX_UDP_PAYLOAD_LEN: usize = 65_535;
 
-/// The datagrams a UDP socket receives, each with its sender, at most `max_size`
-/// bytes each (0 means [`DEFAULT_MAX_DATAGRAM`]; a `max_size` over
-/// [`MAX_UDP_PAYLOAD`], 65,535 bytes, the most a UDP datagram can carry, is
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed MAX_UDP_PAYLOAD_LEN")]
+pub const MAX_UDP_PAYLOAD: usize = MAX_UDP_PAYLOAD_LEN;
+
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed DEFAULT_MAX_DATAGRAM_LEN")]
+pub const DEFAULT_MAX_DATAGRAM: usize = DEFAULT_MAX_DATAGRAM_LEN;
+
+/// The datagrams a UDP socket receives, each with its sender, at most `max_len`
+/// bytes each (0 means [`DEFAULT_MAX_DATAGRAM_LEN`]; a `max_len` over
+/// [`MAX_UDP_PAYLOAD_LEN`], 65,535 bytes, the most a UDP datagram can carry, is
 /// lowered to it).
 ///
 /// - A larger datagram is not silently cut: it is reported as
 ///   [`DatagramError::TooLarge`] and dropped, and the stream goes on.
 /// - The stream never ends by itself (UDP has no end); drop it to stop.
-/// - Memory: one buffer of `max_size + 1` bytes; each datagram is copied out.
+/// - Memory: one buffer of `max_len + 1` bytes; each datagram is copied out.
 ///
 /// Clone the socket first to keep sending from it.
 ///
@@ -87,16 +95,16 @@ pub const MAX_UDP_PAYLOAD: usize = 65_535;
 ///
 /// `next()` is cancellation safe: a datagram is taken from the socket only when it
 /// is returned.
-pub fn datagrams(socket: async_net::UdpSocket, max_size: usize) -> Datagrams {
-    let max_size = if max_size == 0 {
-        DEFAULT_MAX_DATAGRAM
+pub fn datagrams(socket: async_net::UdpSocket, max_len: usize) -> Datagrams {
+    let max_len = if max_len == 0 {
+        DEFAULT_MAX_DATAGRAM_LEN
     } else {
-        max_size.min(MAX_UDP_PAYLOAD)
+        max_len.min(MAX_UDP_PAYLOAD_LEN)
     };
     Datagrams {
         socket: socket.into(),
-        buf: vec![0; max_size + 1],
-        max_size,
+        buf: vec![0; max_len + 1],
+        max_len,
     }
 }
 
@@ -105,13 +113,13 @@ pub fn datagrams(socket: async_net::UdpSocket, max_size: usize) -> Datagrams {
 pub struct Datagrams {
     socket: Arc<Async<std::net::UdpSocket>>,
     buf: Vec<u8>,
-    max_size: usize,
+    max_len: usize,
 }
 
 impl Datagrams {
     /// The largest datagram accepted, in bytes.
-    pub fn max_size(&self) -> usize {
-        self.max_size
+    pub fn max_len(&self) -> usize {
+        self.max_len
     }
 }
 
@@ -125,8 +133,8 @@ impl Stream for Datagrams {
                 return Poll::Ready(Some(Err(DatagramError::Io(error))));
             }
             match this.socket.get_ref().recv_from(&mut this.buf) {
-                Ok((len, peer)) if len > this.max_size => {
-                    let limit = this.max_size;
+                Ok((len, peer)) if len > this.max_len => {
+                    let limit = this.max_len;
                     return Poll::Ready(Some(Err(DatagramError::TooLarge { peer, limit })));
                 }
                 Ok((len, peer)) => {
@@ -144,7 +152,16 @@ impl fmt::Debug for Datagrams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Datagrams")
             .field("local_addr", &self.socket.get_ref().local_addr().ok())
-            .field("max_size", &self.max_size)
+            .field("max_len", &self.max_len)
             .finish_non_exhaustive()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl Datagrams {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed max_len")]
+    pub fn max_size(&self) -> usize {
+        self.max_len()
     }
 }

@@ -6,14 +6,19 @@
 //!
 //! | JavaScript | aiter |
 //! |---|---|
-//! | `socket.on('message', cb)`, `socket.on('close', cb)` | [`lines`] (or [`framed`]): a stream that ends when the peer closes, every message before it delivered |
+//! | `socket.on('message', cb)`, `socket.on('close', cb)` | [`split_lines`] (or [`split`]): a stream that ends when the peer closes, every message before it delivered |
 //! | `socket.write(message)` | the [`FrameWriter`] half: `send(message).await`, with backpressure |
 //! | one handler per socket | [`Merge`]: every connection's messages in one loop, tagged by peer |
 //! | `new WebSocket(url)` | [`ws::connect`](crate::net::ws) (feature `ws`) |
 //!
 //! # The parts
 //!
-//! - [`framed`] (and [`lines`], [`ndjson()`], [`length_delimited`]) splits a
+//! Every function that takes a connection is named `split_*`: it splits the
+//! connection in two and returns a pair, `(stream, writer)`. The functions of
+//! [`chunks`](crate::chunks), which only read, return a stream alone; so
+//! `chunks::lines(reader)` is a stream and `net::split_lines(connection)` a pair.
+//!
+//! - [`split`] (and [`split_lines`], [`split_ndjson`], [`split_length_delimited`]) splits a
 //!   connection (TCP, Unix, TLS: anything `AsyncRead + AsyncWrite`) into a stream
 //!   of frames, decoded by the [`chunks`](crate::chunks) decoders, and a
 //!   [`FrameWriter`] that sends frames the other side decodes the same way.
@@ -51,11 +56,11 @@
 //! let client = async_net::TcpStream::connect(address).await?;
 //! let (server, _) = listener.accept().await?;
 //!
-//! let (_, mut to_server) = aiter::net::lines(client);
+//! let (_, mut to_server) = aiter::net::split_lines(client);
 //! to_server.send("hello").await?;
 //! to_server.close().await?; // the peer closes after writing...
 //!
-//! let (mut messages, _) = aiter::net::lines(server);
+//! let (mut messages, _) = aiter::net::split_lines(server);
 //! assert_eq!(messages.next().await.unwrap()?, "hello"); // ...and nothing is lost
 //! assert!(messages.next().await.is_none());
 //! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
@@ -74,10 +79,15 @@ use crate::chunks::{
     LineDecoder, LineEncoder, Lines,
 };
 
-pub use datagrams::{DEFAULT_MAX_DATAGRAM, DatagramError, Datagrams, MAX_UDP_PAYLOAD, datagrams};
+#[doc(hidden)]
+#[allow(deprecated)]
+pub use datagrams::{DEFAULT_MAX_DATAGRAM, MAX_UDP_PAYLOAD};
+pub use datagrams::{
+    DEFAULT_MAX_DATAGRAM_LEN, DatagramError, Datagrams, MAX_UDP_PAYLOAD_LEN, datagrams,
+};
 pub use merge::{Merge, PeerEvent};
 
-/// The longest message [`lines`], [`ndjson()`] and [`length_delimited`] accept
+/// The longest message [`split_lines`], [`split_ndjson`] and [`split_length_delimited`] accept
 /// unless told otherwise (`.max_len(n)` on the stream): 64 KiB, both ways.
 ///
 /// Files get [`DEFAULT_MAX_FRAME_LEN`](crate::chunks::DEFAULT_MAX_FRAME_LEN)
@@ -92,10 +102,10 @@ pub use merge::{Merge, PeerEvent};
 /// ```
 pub const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 
-/// The reading half of a connection given to [`framed`].
+/// The reading half of a connection given to [`split`].
 pub type Reader<S> = ReadHalf<S>;
 
-/// The writing half of a connection given to [`framed`].
+/// The writing half of a connection given to [`split`].
 pub type Writer<S> = WriteHalf<S>;
 
 /// Splits a connection into a stream of frames cut by `decoder` and a writer of
@@ -123,13 +133,13 @@ pub type Writer<S> = WriteHalf<S>;
 /// use futures_lite::StreamExt;
 ///
 /// let (left, right) = async_net::unix::UnixStream::pair()?;
-/// let (_, mut writer) = aiter::net::framed(left, LengthDelimitedDecoder::new(), LengthDelimitedEncoder::new());
+/// let (_, mut writer) = aiter::net::split(left, LengthDelimitedDecoder::new(), LengthDelimitedEncoder::new());
 /// writer.send(b"\x00binary\xff").await?;
-/// let (mut frames, _) = aiter::net::framed(right, LengthDelimitedDecoder::new(), LengthDelimitedEncoder::new());
+/// let (mut frames, _) = aiter::net::split(right, LengthDelimitedDecoder::new(), LengthDelimitedEncoder::new());
 /// assert_eq!(frames.next().await.unwrap()?, &b"\x00binary\xff"[..]);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
-pub fn framed<S, D, E>(
+pub fn split<S, D, E>(
     connection: S,
     decoder: D,
     encoder: E,
@@ -145,7 +155,7 @@ where
     )
 }
 
-/// [`framed`] with UTF-8 lines both ways, each at most [`DEFAULT_MAX_FRAME_LEN`]
+/// [`split`] with UTF-8 lines both ways, each at most [`DEFAULT_MAX_FRAME_LEN`]
 /// (64 KiB) unless set with [`Lines::max_len`].
 ///
 /// ```
@@ -153,25 +163,25 @@ where
 /// use futures_lite::StreamExt;
 ///
 /// let (left, right) = async_net::unix::UnixStream::pair()?;
-/// let (_, mut to_right) = aiter::net::lines(left);
+/// let (_, mut to_right) = aiter::net::split_lines(left);
 /// to_right.send("one line").await?;
-/// let (lines, _) = aiter::net::lines(right);
+/// let (lines, _) = aiter::net::split_lines(right);
 /// let mut lines = lines.max_len(1024);
 /// assert_eq!(lines.next().await.unwrap()?, "one line");
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
-pub fn lines<S>(connection: S) -> (Lines<Reader<S>>, FrameWriter<Writer<S>, LineEncoder>)
+pub fn split_lines<S>(connection: S) -> (Lines<Reader<S>>, FrameWriter<Writer<S>, LineEncoder>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    framed(
+    split(
         connection,
         LineDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
         LineEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
     )
 }
 
-/// [`framed`] with NDJSON records of `T` both ways (feature `json`), each at
+/// [`split`] with NDJSON records of `T` both ways (feature `json`), each at
 /// most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) unless set with
 /// [`Ndjson::max_len`](crate::chunks::Ndjson::max_len).
 ///
@@ -180,12 +190,89 @@ where
 /// use futures_lite::StreamExt;
 ///
 /// let (left, right) = async_net::unix::UnixStream::pair()?;
-/// let (_, mut to_right) = aiter::net::ndjson::<Vec<u8>, _>(left);
+/// let (_, mut to_right) = aiter::net::split_ndjson::<Vec<u8>, _>(left);
 /// to_right.send(vec![1u8, 2, 3]).await?;
-/// let (mut records, _) = aiter::net::ndjson::<Vec<u8>, _>(right);
+/// let (mut records, _) = aiter::net::split_ndjson::<Vec<u8>, _>(right);
 /// assert_eq!(records.next().await.unwrap()?, [1, 2, 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
+#[cfg(feature = "json")]
+pub fn split_ndjson<T, S>(
+    connection: S,
+) -> (
+    crate::chunks::Ndjson<Reader<S>, T>,
+    FrameWriter<Writer<S>, crate::chunks::NdjsonEncoder>,
+)
+where
+    T: serde::de::DeserializeOwned,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    split(
+        connection,
+        crate::chunks::NdjsonDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+        crate::chunks::NdjsonEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+    )
+}
+
+/// [`split`] with length-delimited frames both ways (`u32` big-endian
+/// prefixes), each at most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) unless set with
+/// [`LengthDelimited::max_len`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+///
+/// let (left, right) = async_net::unix::UnixStream::pair()?;
+/// let (_, mut to_right) = aiter::net::split_length_delimited(left);
+/// to_right.send(b"frame").await?;
+/// let (mut frames, _) = aiter::net::split_length_delimited(right);
+/// assert_eq!(frames.next().await.unwrap()?, &b"frame"[..]);
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
+pub fn split_length_delimited<S>(
+    connection: S,
+) -> (
+    LengthDelimited<Reader<S>>,
+    FrameWriter<Writer<S>, LengthDelimitedEncoder>,
+)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    split(
+        connection,
+        LengthDelimitedDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+        LengthDelimitedEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
+    )
+}
+
+// The names before the 0.1.0 renames, kept for code written against them. They
+// return pairs under the names `chunks` uses for streams, hence the renames.
+
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed net::split")]
+pub fn framed<S, D, E>(
+    connection: S,
+    decoder: D,
+    encoder: E,
+) -> (Frames<Reader<S>, D>, FrameWriter<Writer<S>, E>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    D: Decoder,
+{
+    split(connection, decoder, encoder)
+}
+
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed net::split_lines")]
+pub fn lines<S>(connection: S) -> (Lines<Reader<S>>, FrameWriter<Writer<S>, LineEncoder>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    split_lines(connection)
+}
+
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed net::split_ndjson")]
 #[cfg(feature = "json")]
 pub fn ndjson<T, S>(
     connection: S,
@@ -197,28 +284,11 @@ where
     T: serde::de::DeserializeOwned,
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    framed(
-        connection,
-        crate::chunks::NdjsonDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
-        crate::chunks::NdjsonEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
-    )
+    split_ndjson(connection)
 }
 
-/// [`framed`] with length-delimited frames both ways (`u32` big-endian
-/// prefixes), each at most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) unless set with
-/// [`LengthDelimited::max_len`].
-///
-/// ```
-/// # futures_lite::future::block_on(async {
-/// use futures_lite::StreamExt;
-///
-/// let (left, right) = async_net::unix::UnixStream::pair()?;
-/// let (_, mut to_right) = aiter::net::length_delimited(left);
-/// to_right.send(b"frame").await?;
-/// let (mut frames, _) = aiter::net::length_delimited(right);
-/// assert_eq!(frames.next().await.unwrap()?, &b"frame"[..]);
-/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
-/// ```
+#[doc(hidden)]
+#[deprecated(since = "0.1.0", note = "renamed net::split_length_delimited")]
 pub fn length_delimited<S>(
     connection: S,
 ) -> (
@@ -228,9 +298,5 @@ pub fn length_delimited<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    framed(
-        connection,
-        LengthDelimitedDecoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
-        LengthDelimitedEncoder::new().max_len(DEFAULT_MAX_FRAME_LEN),
-    )
+    split_length_delimited(connection)
 }

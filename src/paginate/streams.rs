@@ -170,7 +170,7 @@ impl<T> Items<T> {
     }
 
     /// Items delivered so far (error items not counted).
-    pub fn delivered(&self) -> u64 {
+    pub fn items_delivered(&self) -> u64 {
         self.delivered
     }
 
@@ -287,5 +287,14 @@ impl<T> fmt::Debug for Items<T> {
             .field("position", &self.position())
             .field("done", &self.done)
             .finish_non_exhaustive()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl<T> Items<T> {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed items_delivered")]
+    pub fn delivered(&self) -> u64 {
+        self.items_delivered()
     }
 }

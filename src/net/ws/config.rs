@@ -31,7 +31,7 @@ const WRITE_BUFFER: usize = 128 * 1024;
 /// |---|---|---|
 /// | [`max_message_len`](Config::max_message_len) | 8 MiB | the message is an error, a close with code 1009 is sent, the stream ends |
 /// | [`max_frame_len`](Config::max_frame_len) | 8 MiB | the same, for one frame of a message |
-/// | [`max_write_buffer`](Config::max_write_buffer) | 8 MiB + 128 KiB | `send` of a larger message fails; nothing is queued without bound |
+/// | [`max_write_buffer_len`](Config::max_write_buffer_len) | 8 MiB + 128 KiB | `send` of a larger message fails; nothing is queued without bound |
 /// | [`handshake_timeout`](Config::handshake_timeout) | 10 s | the handshake fails with a `TimedOut` I/O error |
 /// | [`close_timeout`](Config::close_timeout) | 5 s | after our close, the stream ends with a `TimedOut` error |
 ///
@@ -53,7 +53,7 @@ const WRITE_BUFFER: usize = 128 * 1024;
 pub struct Config {
     max_message_len: usize,
     max_frame_len: usize,
-    max_write_buffer: usize,
+    max_write_buffer_len: usize,
     pub(crate) handshake_timeout: Duration,
     pub(crate) close_timeout: Duration,
     #[cfg(feature = "wss")]
@@ -71,7 +71,7 @@ impl Config {
         Self {
             max_message_len: DEFAULT_MAX_FRAME_LEN,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
-            max_write_buffer: DEFAULT_MAX_FRAME_LEN + WRITE_BUFFER,
+            max_write_buffer_len: DEFAULT_MAX_FRAME_LEN + WRITE_BUFFER,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             #[cfg(feature = "wss")]
@@ -105,13 +105,19 @@ impl Config {
     /// (`WriteBufferFull`). At least 128 KiB + 1.
     ///
     /// ```
-    /// let config = aiter::net::ws::Config::new().max_write_buffer(1 << 20);
-    /// assert_eq!(config.get_max_write_buffer(), 1 << 20);
+    /// let config = aiter::net::ws::Config::new().max_write_buffer_len(1 << 20);
+    /// assert_eq!(config.get_max_write_buffer_len(), 1 << 20);
     /// ```
-    pub fn max_write_buffer(mut self, max_len: usize) -> Self {
+    pub fn max_write_buffer_len(mut self, max_len: usize) -> Self {
         // tungstenite requires more than its write buffer.
-        self.max_write_buffer = max_len.max(WRITE_BUFFER + 1);
+        self.max_write_buffer_len = max_len.max(WRITE_BUFFER + 1);
         self
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed max_write_buffer_len")]
+    pub fn max_write_buffer(self, max_len: usize) -> Self {
+        self.max_write_buffer_len(max_len)
     }
 
     /// How long the opening handshake may take.
@@ -170,13 +176,13 @@ impl Config {
         self.max_frame_len
     }
 
-    /// See [`Config::max_write_buffer`].
+    /// See [`Config::max_write_buffer_len`].
     ///
     /// ```
-    /// assert_eq!(aiter::net::ws::Config::new().get_max_write_buffer(), (8 << 20) + (128 << 10));
+    /// assert_eq!(aiter::net::ws::Config::new().get_max_write_buffer_len(), (8 << 20) + (128 << 10));
     /// ```
-    pub fn get_max_write_buffer(&self) -> usize {
-        self.max_write_buffer
+    pub fn get_max_write_buffer_len(&self) -> usize {
+        self.max_write_buffer_len
     }
 
     /// See [`Config::handshake_timeout`].
@@ -200,7 +206,7 @@ impl Config {
     pub(crate) fn tungstenite(&self) -> WebSocketConfig {
         WebSocketConfig::default()
             .write_buffer_size(WRITE_BUFFER)
-            .max_write_buffer_size(self.max_write_buffer)
+            .max_write_buffer_size(self.max_write_buffer_len)
             .max_message_size(Some(self.max_message_len))
             .max_frame_size(Some(self.max_frame_len))
     }
@@ -218,11 +224,20 @@ impl fmt::Debug for Config {
         debug
             .field("max_message_len", &self.max_message_len)
             .field("max_frame_len", &self.max_frame_len)
-            .field("max_write_buffer", &self.max_write_buffer)
+            .field("max_write_buffer_len", &self.max_write_buffer_len)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("close_timeout", &self.close_timeout);
         #[cfg(feature = "wss")]
         debug.field("tls", &self.tls.as_ref().map(|_| "custom"));
         debug.finish()
+    }
+}
+
+// The names before the 0.1.0 renames, kept for code written against them.
+impl Config {
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed get_max_write_buffer_len")]
+    pub fn get_max_write_buffer(&self) -> usize {
+        self.get_max_write_buffer_len()
     }
 }

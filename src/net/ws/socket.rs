@@ -185,7 +185,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// # Errors
     ///
     /// When the connection is closed, writing fails, or the message does not fit
-    /// the write buffer ([`Config::max_write_buffer`](super::Config::max_write_buffer)).
+    /// the write buffer ([`Config::max_write_buffer_len`](super::Config::max_write_buffer_len)).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
