@@ -219,7 +219,10 @@ fn build(args: &Args) -> Result<JsonApi, Box<dyn std::error::Error + Send + Sync
     };
     let mut api = api.style(args.style.clone()).items_at(&args.items_path);
     for (name, value) in &args.headers {
-        api = api.header(name, value)?;
+        // Checked here so a bad header is a usage error, before any request.
+        aiter::http::isahc::http::HeaderName::from_bytes(name.as_bytes())?;
+        aiter::http::isahc::http::HeaderValue::from_str(value)?;
+        api = api.header(name, value);
     }
     Ok(api)
 }

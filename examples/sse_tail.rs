@@ -103,7 +103,10 @@ fn build(args: &Args) -> Result<EventSource, Box<dyn std::error::Error + Send + 
         feed = feed.max_event_len(max);
     }
     for (name, value) in &args.headers {
-        feed = feed.header(name, value)?;
+        // Checked here so a bad header is a usage error, before any request.
+        aiter::http::isahc::http::HeaderName::from_bytes(name.as_bytes())?;
+        aiter::http::isahc::http::HeaderValue::from_str(value)?;
+        feed = feed.header(name, value);
     }
     Ok(feed)
 }

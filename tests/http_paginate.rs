@@ -345,11 +345,8 @@ fn credentials_go_only_to_the_first_urls_origin() {
             .style(Style::next())
             .items_at("/results")
             .header("Authorization", "Bearer secret")
-            .unwrap()
             .sensitive_header("X-Api-Key", "k")
-            .unwrap()
             .header("Accept", "application/json")
-            .unwrap()
             .paginator();
         let (got, error) = items(paginator);
         assert!(error.is_none(), "{error:?}");
@@ -401,5 +398,34 @@ fn retry_after_as_an_http_date_is_honoured() {
             start.elapsed()
         );
         assert_eq!(asked.load(Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
+fn an_invalid_header_fails_the_first_page_without_a_request_and_keeps_the_chain() {
+    over_every_client(|| {
+        let requests = Arc::new(AtomicU32::new(0));
+        let counted = requests.clone();
+        let server = TestServer::start(move |conn: trillium::Conn| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move { json_response(conn, &json!([1])) }
+        });
+        // One chain, no `?` or `unwrap` between the builder calls.
+        let paginator = api_at(&server, "/items")
+            .header("X-Good", "yes")
+            .header("X-Bad", "secret\nvalue")
+            .header("X-After", "fine")
+            .paginator::<Value>();
+        let (got, error) = items(paginator);
+        let error = error.expect("the invalid header is an error");
+        assert!(got.is_empty());
+        let message = std::error::Error::source(&error).unwrap().to_string();
+        assert!(message.contains("x-bad"), "{message}");
+        assert!(
+            !message.contains("secret"),
+            "the value may be a secret: {message}"
+        );
+        assert_eq!(error.number(), 1);
+        assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was sent");
     });
 }

@@ -261,3 +261,22 @@ fn failed_attempts_in_a_row_back_off() {
     );
     assert_eq!(feed.reconnections_made(), 5);
 }
+
+#[test]
+fn an_invalid_header_is_a_fatal_first_item_and_nothing_is_sent() {
+    let (server, seen) =
+        server(|_, _| (200, "text/event-stream", b"data: x\n\n".to_vec(), false, 64));
+    for (name, client) in clients() {
+        let mut feed = feed(&client, &server.url("/")).header("Bad Name", "value");
+        let items: Vec<_> = smol::block_on(async { (&mut feed).collect::<Vec<_>>().await });
+        assert_eq!(items.len(), 1, "{name}");
+        let error = items.into_iter().next().unwrap().unwrap_err();
+        assert!(error.is_fatal(), "{name}: {error}");
+        assert!(error.to_string().contains("Bad Name"), "{name}: {error}");
+        assert_eq!(feed.reconnections_made(), 0, "{name}");
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "no request reached the server"
+    );
+}

@@ -283,3 +283,20 @@ fn a_line_sent_too_slowly_ends_with_a_read_timeout() {
         assert!(lines.next().await.is_none());
     });
 }
+
+#[test]
+fn timeouts_set_to_none_are_off_again() {
+    smol::block_on(async {
+        let (mut client, server) = connected_pair().await;
+        let (lines, _) = net::split_lines(server);
+        let mut lines = lines
+            .idle_timeout(Duration::from_millis(50))
+            .read_timeout(Duration::from_millis(50))
+            .idle_timeout(None)
+            .read_timeout(None);
+        client.write_all(b"half").await.unwrap();
+        smol::Timer::after(Duration::from_millis(200)).await; // four times either timeout
+        client.write_all(b" a line\n").await.unwrap();
+        assert_eq!(lines.next().await.unwrap().unwrap(), "half a line");
+    });
+}

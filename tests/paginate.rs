@@ -35,12 +35,7 @@ fn run<T: Send + 'static>(paginator: Paginator<T>) -> (Vec<T>, Option<(String, P
     })
 }
 
-fn numbered_page(key: &PageKey, pages: u64, per_page: u64) -> Page<u64> {
-    let n = match key {
-        PageKey::Page(n) => *n,
-        PageKey::Offset(offset) => offset / per_page + 1,
-        other => panic!("unexpected key {other:?}"),
-    };
+fn numbered_page(n: u64, pages: u64, per_page: u64) -> Page<u64> {
     Page::new(if n <= pages {
         (0..per_page).map(|i| n * 100 + i).collect()
     } else {
@@ -60,7 +55,7 @@ fn page_numbers_end_at_the_first_empty_page() {
     let counter = requests.clone();
     let paginator = Paginator::page_numbers(1, 1, move |key| {
         counter.fetch_add(1, Ordering::SeqCst);
-        async move { Ok(numbered_page(&key, 3, 2)) }
+        async move { Ok(numbered_page(key, 3, 2)) }
     });
     assert_eq!(run(paginator), (expected(3, 2), None));
     assert_eq!(
@@ -74,11 +69,8 @@ fn page_numbers_end_at_the_first_empty_page() {
 fn offsets_can_stop_at_a_short_page() {
     let requests = Arc::new(AtomicU32::new(0));
     let counter = requests.clone();
-    let paginator = Paginator::offsets(0, 10, move |key| {
+    let paginator = Paginator::offsets(0, 10, move |offset| {
         counter.fetch_add(1, Ordering::SeqCst);
-        let PageKey::Offset(offset) = key else {
-            panic!()
-        };
         async move {
             Ok(Page::new(
                 (offset..(offset + 10).min(25)).collect::<Vec<u64>>(),
@@ -101,9 +93,8 @@ fn cursor_api(pages: Vec<(Vec<u64>, Option<usize>)>) -> Paginator<u64> {
         let pages = pages.clone();
         async move {
             let index = match key {
-                PageKey::Cursor(None) => 0,
-                PageKey::Cursor(Some(cursor)) => cursor.strip_prefix('c').unwrap().parse().unwrap(),
-                other => panic!("{other:?}"),
+                None => 0,
+                Some(cursor) => cursor.strip_prefix('c').unwrap().parse().unwrap(),
             };
             let (items, next) = pages[index].clone();
             Ok(Page::with_next(items, next.map(|next| format!("c{next}"))))
@@ -146,8 +137,7 @@ fn a_cursor_seen_anywhere_before_is_a_loop_error_naming_both_pages() {
 
 #[test]
 fn next_urls_follow_each_page() {
-    let paginator = Paginator::next_urls("https://api.test/1", |key| async move {
-        let PageKey::Url(url) = key else { panic!() };
+    let paginator = Paginator::next_urls("https://api.test/1", |url| async move {
         let n: u64 = url.rsplit('/').next().unwrap().parse().unwrap();
         Ok(Page::with_next(
             vec![n],
@@ -163,17 +153,16 @@ fn prefetch_keeps_k_pages_in_flight_delivers_in_order_and_wastes_at_most_k() {
     let most = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(AtomicU32::new(0));
     let (flight, peak, count) = (in_flight.clone(), most.clone(), requests.clone());
-    let paginator = Paginator::page_numbers(1, 1, move |key| {
+    let paginator = Paginator::page_numbers(1, 1, move |n| {
         let (flight, peak) = (flight.clone(), peak.clone());
         count.fetch_add(1, Ordering::SeqCst);
         async move {
             let now = flight.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
             // Later pages answer sooner: order must come from the window, not luck.
-            let PageKey::Page(n) = key else { panic!() };
             async_io::Timer::after(Duration::from_millis(30 - n.min(20))).await;
             flight.fetch_sub(1, Ordering::SeqCst);
-            Ok(numbered_page(&key, 20, 3))
+            Ok(numbered_page(n, 20, 3))
         }
     })
     .prefetch(4);
@@ -190,8 +179,7 @@ fn prefetch_keeps_k_pages_in_flight_delivers_in_order_and_wastes_at_most_k() {
 fn transient_failures_are_retried_in_place_and_nothing_is_delivered_twice() {
     let attempts = Arc::new(Mutex::new(std::collections::HashMap::<u64, u32>::new()));
     let seen = attempts.clone();
-    let paginator = Paginator::page_numbers(1, 1, move |key| {
-        let PageKey::Page(n) = key else { panic!() };
+    let paginator = Paginator::page_numbers(1, 1, move |n| {
         let tries = {
             let mut seen = seen.lock().unwrap();
             let tries = seen.entry(n).or_default();
@@ -202,7 +190,7 @@ fn transient_failures_are_retried_in_place_and_nothing_is_delivered_twice() {
             if n == 2 && tries < 3 {
                 return Err(FetchError::transient("connection reset").with_status(503));
             }
-            Ok(numbered_page(&key, 3, 2))
+            Ok(numbered_page(n, 3, 2))
         }
     })
     .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
@@ -222,7 +210,7 @@ fn retry_after_is_honoured() {
                     .with_status(429)
                     .with_retry_after(Duration::from_millis(300)));
             }
-            Ok(numbered_page(&key, 1, 1))
+            Ok(numbered_page(key, 1, 1))
         }
     })
     .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)));
@@ -243,13 +231,13 @@ fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exa
         Paginator::page_numbers(1, 1, move |key| {
             let fail = fail.load(Ordering::SeqCst);
             async move {
-                if fail && key == PageKey::Page(3) {
+                if fail && key == 3 {
                     return Err(FetchError::permanent("not found")
                         .with_status(404)
                         .with_url("https://api.test/items?page=3")
                         .with_snippet("{\"error\":\"gone\"}"));
                 }
-                Ok(numbered_page(&key, 5, 2))
+                Ok(numbered_page(key, 5, 2))
             }
         })
     };
@@ -298,7 +286,7 @@ fn max_items_stops_with_a_position_that_resumes_with_the_next_item() {
 #[test]
 fn each_item_carries_the_position_after_it() {
     let positions: Vec<Position> = block_on(async {
-        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 2, 2)) })
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 2, 2)) })
             .items()
             .map(|item| item.unwrap().after)
             .collect()
@@ -316,7 +304,7 @@ fn each_item_carries_the_position_after_it() {
 #[test]
 fn max_pages_stops_and_pages_carry_their_metadata() {
     let mut pages =
-        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 9, 1)) })
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 9, 1)) })
             .max_pages(3)
             .pages();
     let numbers: Vec<(u64, PageKey)> = block_on(async {
@@ -358,7 +346,7 @@ fn an_attempt_that_takes_too_long_times_out() {
 fn a_rate_budget_is_shared_by_paginators() {
     let budget = RateBudget::per_second(50.0); // 20 ms apart
     let make = |budget: RateBudget| {
-        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 4, 1)) })
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 4, 1)) })
             .rate(budget)
     };
     let start = Instant::now();
@@ -396,9 +384,8 @@ fn the_next_page_is_started_before_this_one_is_handed_over() {
         async move {
             counter.fetch_add(1, Ordering::SeqCst); // runs when the fetch is first polled
             let n: u64 = match key {
-                PageKey::Cursor(None) => 1,
-                PageKey::Cursor(Some(cursor)) => cursor.parse().unwrap(),
-                other => panic!("{other:?}"),
+                None => 1,
+                Some(cursor) => cursor.parse().unwrap(),
             };
             Ok(Page::with_next(
                 vec![n],
@@ -427,7 +414,7 @@ fn the_next_page_is_started_before_this_one_is_handed_over() {
 fn a_resumed_run_stopped_before_any_item_keeps_its_position() {
     let start = Position::new(PageKey::Page(2), 1);
     let mut items =
-        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 3, 2)) })
+        Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 3, 2)) })
             .resume(start.clone())
             .max_items(0)
             .items();
@@ -437,7 +424,7 @@ fn a_resumed_run_stopped_before_any_item_keeps_its_position() {
 
 #[test]
 fn pages_resumed_from_a_position_leave_out_what_items_would_skip() {
-    let make = || Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(&key, 2, 3)) });
+    let make = || Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 2, 3)) });
     let position = Position::new(PageKey::Page(1), 2);
     let via_pages: Vec<u64> = block_on(async {
         let mut pages = make().resume(position.clone()).pages();
@@ -457,8 +444,8 @@ fn pages_resumed_from_a_position_leave_out_what_items_would_skip() {
 fn items_position_after_a_page_error_is_where_to_go_on() {
     let mut items = Paginator::page_numbers(1, 1, |key| async move {
         match key {
-            PageKey::Page(2) => Err(FetchError::permanent("gone")),
-            key => Ok(numbered_page(&key, 3, 2)),
+            2 => Err(FetchError::permanent("gone")),
+            key => Ok(numbered_page(key, 3, 2)),
         }
     })
     .items();
@@ -489,7 +476,7 @@ fn a_page_equal_to_the_one_before_is_a_loop_in_every_style() {
     // Cursors that change while the page does not.
     let cursors = Paginator::cursors(|key| async move {
         let n = match key {
-            PageKey::Cursor(Some(c)) => c.parse::<u32>().unwrap(),
+            Some(c) => c.parse::<u32>().unwrap(),
             _ => 0,
         };
         Ok(Page::with_next(vec!["same"], Some((n + 1).to_string())))
@@ -502,10 +489,7 @@ fn a_page_equal_to_the_one_before_is_a_loop_in_every_style() {
 
 #[test]
 fn url_keys_are_compared_normalized() {
-    let urls = Paginator::next_urls("https://api.test/items?a=1&b=2", |key| async move {
-        let PageKey::Url(url) = key else {
-            unreachable!()
-        };
+    let urls = Paginator::next_urls("https://api.test/items?a=1&b=2", |url| async move {
         Ok(if url.contains("a=1") {
             Page::with_next(vec![1], Some("https://api.test/items?b=2&a=2".into()))
         } else {
@@ -544,10 +528,7 @@ fn resuming_from_a_loop_error_does_not_go_round_the_cycle_again() {
 #[test]
 fn page_numbers_near_the_top_of_u64_end_with_an_error_not_a_wrap() {
     for start in [u64::MAX - 1, u64::MAX] {
-        let paginator = Paginator::page_numbers(start, 1, |key| async move {
-            let PageKey::Page(n) = key else {
-                unreachable!()
-            };
+        let paginator = Paginator::page_numbers(start, 1, |n| async move {
             assert!(n >= u64::MAX - 1, "wrapped to page {n}");
             Ok(Page::new(vec![n]))
         });
@@ -580,4 +561,80 @@ fn extreme_rates_and_retry_caps_never_panic() {
         assert!(policy.delay(attempt, Some(Duration::MAX)) > Duration::ZERO);
         let _ = policy.delay(attempt, None);
     }
+}
+
+#[test]
+fn each_style_hands_its_fetch_function_its_own_key() {
+    let numbers = Paginator::page_numbers(3, 2, |page: u64| async move {
+        Ok(Page::new(if page <= 7 { vec![page] } else { vec![] }))
+    });
+    let offsets = Paginator::offsets(0, 5, |offset: u64| async move {
+        Ok(Page::new(if offset < 15 { vec![offset] } else { vec![] }))
+    });
+    let cursors = Paginator::cursors(|cursor: Option<String>| async move {
+        Ok(match cursor.as_deref() {
+            None => Page::with_next(vec![0], Some("one".into())),
+            Some("one") => Page::new(vec![1]),
+            Some(other) => panic!("unexpected cursor {other}"),
+        })
+    });
+    let urls = Paginator::next_urls("https://api.test/a", |url: String| async move {
+        Ok(if url.ends_with("/a") {
+            Page::with_next(vec![10], Some("https://api.test/b".into()))
+        } else {
+            Page::new(vec![11])
+        })
+    });
+    let all = |paginator: Paginator<u64>| {
+        block_on(
+            paginator
+                .items()
+                .map(|item| item.unwrap().item)
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(all(numbers), [3, 5, 7]);
+    assert_eq!(all(offsets), [0, 5, 10]);
+    assert_eq!(all(cursors), [0, 1]);
+    assert_eq!(all(urls), [10, 11]);
+}
+
+#[test]
+fn a_position_of_another_style_fails_its_page_instead_of_reaching_the_fetch_function() {
+    let paginator =
+        Paginator::page_numbers(1, 1, |page: u64| async move { Ok(Page::new(vec![page])) })
+            .resume(Position::new(PageKey::Cursor(Some("c9".into())), 0));
+    let mut items = paginator.items();
+    let error = block_on(items.next()).unwrap().unwrap_err();
+    assert!(
+        support::error_chain(&error)
+            .join(": ")
+            .contains("another pagination style"),
+        "{error}"
+    );
+    assert!(
+        block_on(items.next()).is_none(),
+        "a permanent error ends the run"
+    );
+}
+
+#[test]
+fn caps_and_timeouts_set_before_can_be_unset() {
+    let make = || Paginator::page_numbers(1, 1, |key| async move { Ok(numbered_page(key, 4, 1)) });
+    let count = |paginator: Paginator<u64>| block_on(paginator.items().count());
+    assert_eq!(count(make().max_pages(2)), 2);
+    assert_eq!(count(make().max_pages(2).max_pages(None)), 4);
+    assert_eq!(count(make().max_items(1).max_items(None)), 4);
+    assert_eq!(
+        count(make().stop_on_short_page(2).stop_on_short_page(None)),
+        4
+    );
+    assert_eq!(
+        count(make().rate(RateBudget::per_second(1.0)).rate(None)),
+        4
+    );
+    assert_eq!(
+        count(make().timeout(Duration::from_secs(1)).timeout(None)),
+        4
+    );
 }

@@ -1,7 +1,7 @@
 //! Loop detection keeps fixed-size fingerprints: the memory of a run is bounded by
 //! its pages, not by the size of the cursors a server sends.
 
-use aiter::paginate::{Page, PageKey, Paginator};
+use aiter::paginate::{Page, Paginator};
 use futures_lite::StreamExt;
 
 /// A line of `/proc/self/status`, in KiB (`VmRSS`, `VmHWM`).
@@ -21,7 +21,7 @@ fn three_thousand_pages_of_50_kb_cursors_hold_no_cursor_after_its_page() {
     const CURSOR: usize = 50_000;
     let paginator = Paginator::cursors(|key| async move {
         let n = match key {
-            PageKey::Cursor(Some(cursor)) => cursor[..10].parse::<u64>().unwrap(),
+            Some(cursor) => cursor[..10].parse::<u64>().unwrap(),
             _ => 0,
         };
         let next = (n + 1 < PAGES).then(|| format!("{:010}{}", n + 1, "x".repeat(CURSOR - 10)));

@@ -41,13 +41,13 @@ impl Deadlines {
         }
     }
 
-    pub(crate) fn set_idle(&mut self, idle: Duration) {
-        self.idle = Some(idle);
+    pub(crate) fn set_idle(&mut self, idle: Option<Duration>) {
+        self.idle = idle;
         self.last_bytes = Instant::now();
     }
 
-    pub(crate) fn set_read(&mut self, read: Duration) {
-        self.read = Some(read);
+    pub(crate) fn set_read(&mut self, read: Option<Duration>) {
+        self.read = read;
     }
 
     /// Bytes arrived; `started_frame` when nothing was pending before them.

@@ -217,7 +217,7 @@ impl<R, D> Frames<R, D> {
     /// Ends the stream with a [`FrameErrorKind::IdleTimeout`] error when nothing
     /// arrives for `timeout` (counted from this call, then from the last bytes
     /// received). For sockets, where a peer can otherwise hold a connection open
-    /// forever; off by default.
+    /// forever; off by default, and `None` turns it off again.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -232,17 +232,17 @@ impl<R, D> Frames<R, D> {
     /// assert!(lines.next().await.is_none()); // and the stream has ended
     /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
     /// ```
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.deadlines
             .get_or_insert_with(|| Box::new(Deadlines::new()))
-            .set_idle(timeout);
+            .set_idle(timeout.into());
         self
     }
 
     /// Ends the stream with a [`FrameErrorKind::ReadTimeout`] error when a frame
     /// whose first bytes have arrived is not complete within `timeout`: a peer
     /// that sends a line one byte a minute (a "slowloris") is cut off even though
-    /// it is never idle. Off by default.
+    /// it is never idle. Off by default; `None` turns it off again.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -258,10 +258,10 @@ impl<R, D> Frames<R, D> {
     /// assert_eq!(error.offset(), 0); // where the frame began
     /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
     /// ```
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+    pub fn read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.deadlines
             .get_or_insert_with(|| Box::new(Deadlines::new()))
-            .set_read(timeout);
+            .set_read(timeout.into());
         self
     }
 }

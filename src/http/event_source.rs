@@ -149,19 +149,29 @@ impl EventSource {
 
     /// Adds a header to every request; credentials go to the first origin only.
     ///
-    /// # Errors
-    ///
-    /// When the name or value is not a valid header.
+    /// The chain never stops for an error: a name or value that is not a valid
+    /// header makes the stream's first item a fatal error that names the header
+    /// (not its value), and nothing is sent.
     ///
     /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    ///
     /// let feed = aiter::http::EventSource::new("https://example.com/feed")?
-    ///     .header("Authorization", "Bearer secret")?;
+    ///     .header("Authorization", "Bearer secret");
     /// assert!(!format!("{feed:?}").contains("secret"));
-    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    ///
+    /// let mut broken = aiter::http::EventSource::new("https://example.com/feed")?
+    ///     .header("Authorization", "two\nlines");
+    /// let error = broken.next().await.unwrap().unwrap_err();
+    /// assert!(error.is_fatal(), "{error}");
+    /// assert!(broken.next().await.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
     /// ```
-    pub fn header(mut self, name: &str, value: &str) -> Result<Self, isahc::http::Error> {
-        self.requests.add_header(name, value, false)?;
-        Ok(self)
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.requests.add_header(name, value, false);
+        self
     }
 
     /// Starts from an event ID: the first request sends it as `Last-Event-ID`,
@@ -343,7 +353,15 @@ impl Stream for EventSource {
         loop {
             match &mut this.state {
                 State::Done => return Poll::Ready(None),
-                State::Idle => this.state = State::Connecting(this.connect()),
+                State::Idle => {
+                    if let Some(error) = this.requests.invalid_header() {
+                        this.state = State::Done;
+                        return Poll::Ready(Some(Err(
+                            this.error(EventSourceErrorKind::Request(error))
+                        )));
+                    }
+                    this.state = State::Connecting(this.connect());
+                }
                 State::Waiting(timer) => {
                     if Pin::new(timer).poll(cx).is_pending() {
                         return Poll::Pending;

@@ -1,6 +1,8 @@
 //! [`JsonApi`]: a paginated JSON API over HTTP, in any pagination style.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -120,7 +122,7 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = DEFAULT_MAX_PAGE_LEN as u64;
 /// let mut items = JsonApi::new("https://api.example.com/v1/users")?
 ///     .style(Style::cursor())
 ///     .items_at("/data")
-///     .header("Authorization", "Bearer secret")?
+///     .header("Authorization", "Bearer secret")
 ///     .paginator::<serde_json::Value>()
 ///     .prefetch(2)
 ///     .items();
@@ -204,30 +206,51 @@ impl JsonApi {
     /// `Api-Key`, `X-Auth-Token`, `X-Access-Token`, `Private-Token`, ...) are
     /// treated as credentials (see [`JsonApi`]).
     ///
-    /// # Errors
+    /// The chain never stops for an error: a name or value that is not a valid
+    /// header makes the first page fail with an error that names the header (not
+    /// its value, which may be a secret), and nothing is sent.
     ///
-    /// When the name or value is not a valid header.
-    pub fn header(self, name: &str, value: &str) -> Result<Self, isahc::http::Error> {
-        self.add_header(name, value, false)
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{JsonApi, Style};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let api = JsonApi::new("https://api.example.com/items")?
+    ///     .header("Accept-Language", "en")
+    ///     .header("X-Api-Key", "secret") // a credential: first origin only
+    ///     .style(Style::cursor());
+    /// assert!(format!("{api:?}").contains("x-api-key"));
+    ///
+    /// // A header that cannot be sent fails the first page; nothing is sent.
+    /// let mut items = JsonApi::new("https://api.example.com/items")?
+    ///     .header("Bad Name", "x")
+    ///     .paginator::<u32>()
+    ///     .items();
+    /// let error = items.next().await.unwrap().unwrap_err();
+    /// let cause = std::error::Error::source(&error).unwrap().to_string();
+    /// assert!(cause.contains("invalid header name \"Bad Name\""), "{cause}");
+    /// assert!(items.next().await.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.requests.add_header(name, value, false);
+        self
     }
 
     /// Adds a header that is a credential: sent only to the first URL's origin.
+    /// An invalid header fails the first page, as with [`JsonApi::header`].
     ///
-    /// # Errors
-    ///
-    /// When the name or value is not a valid header.
-    pub fn sensitive_header(self, name: &str, value: &str) -> Result<Self, isahc::http::Error> {
-        self.add_header(name, value, true)
-    }
-
-    fn add_header(
-        mut self,
-        name: &str,
-        value: &str,
-        sensitive: bool,
-    ) -> Result<Self, isahc::http::Error> {
-        self.requests.add_header(name, value, sensitive)?;
-        Ok(self)
+    /// ```
+    /// let api = aiter::http::JsonApi::new("https://api.example.com/items")?
+    ///     .sensitive_header("X-Tenant-Secret", "s3cr3t");
+    /// assert!(!format!("{api:?}").contains("s3cr3t"));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
+    #[must_use]
+    pub fn sensitive_header(mut self, name: &str, value: &str) -> Self {
+        self.requests.add_header(name, value, true);
+        self
     }
 
     /// Sets the largest page body read, in bytes (default [`DEFAULT_MAX_PAGE_LEN`]).
@@ -247,18 +270,17 @@ impl JsonApi {
     /// A paginator over this API's items, decoded as `T`.
     pub fn paginator<T: DeserializeOwned + Send + 'static>(self) -> Paginator<T> {
         let api = Arc::new(self);
-        let fetch = {
-            let api = api.clone();
-            move |key: PageKey| {
-                let api = api.clone();
-                async move { api.fetch(key).await }
-            }
-        };
         let paginator = match &api.style {
-            Style::Page { start, .. } => Paginator::page_numbers(*start, 1, fetch),
-            Style::Offset { limit, .. } => Paginator::offsets(0, *limit, fetch),
-            Style::Cursor { .. } => Paginator::cursors(fetch),
-            Style::Link | Style::Next { .. } => Paginator::next_urls(api.url.to_string(), fetch),
+            Style::Page { start, .. } => {
+                Paginator::page_numbers(*start, 1, fetch_by(&api, PageKey::Page))
+            }
+            Style::Offset { limit, .. } => {
+                Paginator::offsets(0, *limit, fetch_by(&api, PageKey::Offset))
+            }
+            Style::Cursor { .. } => Paginator::cursors(fetch_by(&api, PageKey::Cursor)),
+            Style::Link | Style::Next { .. } => {
+                Paginator::next_urls(api.url.to_string(), fetch_by(&api, PageKey::Url))
+            }
         };
         let hint = match &api.style {
             Style::Page { param, .. } => format!("does the API take the parameter `{param}`?"),
@@ -443,6 +465,25 @@ impl fmt::Debug for JsonApi {
 }
 
 /// Reads a body, refusing one over `max` bytes.
+/// A fetch function for one style: its key made a [`PageKey`] again, so one
+/// [`JsonApi::fetch`] serves every style.
+fn fetch_by<K: 'static, T>(
+    api: &Arc<JsonApi>,
+    key: fn(K) -> PageKey,
+) -> impl Fn(K) -> BoxedFetch<T> + Send + Sync + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    let api = api.clone();
+    move |value| {
+        let api = api.clone();
+        let key = key(value);
+        Box::pin(async move { api.fetch(key).await })
+    }
+}
+
+type BoxedFetch<T> = Pin<Box<dyn Future<Output = Result<Page<T>, FetchError>> + Send>>;
+
 async fn read_body(response: &mut Response, max: u64) -> Result<Vec<u8>, FetchError> {
     // Sized from Content-Length when it is announced (up to the limit): one
     // allocation, not a doubling that can reach twice the body.

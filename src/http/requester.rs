@@ -48,6 +48,9 @@ pub(crate) struct Requester {
     /// origin only (the URL itself is kept without them).
     credentials: Option<(String, String)>,
     pub(crate) allow_https_to_http: bool,
+    /// The first header that could not be added: every request fails with it,
+    /// so a builder chain never stops for a `Result`.
+    invalid_header: Option<String>,
 }
 
 impl Requester {
@@ -66,24 +69,38 @@ impl Requester {
             headers: Vec::new(),
             credentials,
             allow_https_to_http: false,
+            invalid_header: None,
         }
     }
 
-    /// Adds a header to every request; credentials only to the first origin.
-    pub(crate) fn add_header(
-        &mut self,
-        name: &str,
-        value: &str,
-        sensitive: bool,
-    ) -> Result<(), isahc::http::Error> {
-        let name = HeaderName::from_bytes(name.as_bytes())?;
-        let mut value = HeaderValue::from_str(value)?;
-        let sensitive = sensitive
-            || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name)
-            || SENSITIVE_HEADERS.contains(&name.as_str());
-        value.set_sensitive(sensitive);
-        self.headers.push((name, value, sensitive));
-        Ok(())
+    /// Adds a header to every request; credentials only to the first origin. A
+    /// name or value that is not a valid header is kept as the error every
+    /// request then fails with (its value left out: it may be a secret).
+    pub(crate) fn add_header(&mut self, name: &str, value: &str, sensitive: bool) {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|error| format!("invalid header name {name:?}: {error}"))
+            .and_then(|name| match HeaderValue::from_str(value) {
+                Ok(value) => Ok((name, value)),
+                Err(error) => Err(format!("invalid value for header {name}: {error}")),
+            });
+        match header {
+            Ok((name, mut value)) => {
+                let sensitive = sensitive
+                    || [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(&name)
+                    || SENSITIVE_HEADERS.contains(&name.as_str());
+                value.set_sensitive(sensitive);
+                self.headers.push((name, value, sensitive));
+            }
+            Err(message) => {
+                self.invalid_header.get_or_insert(message);
+            }
+        }
+    }
+
+    /// The error every request fails with, if a header could not be added.
+    pub(crate) fn invalid_header(&self) -> Option<FetchError> {
+        let message = self.invalid_header.as_ref()?;
+        Some(FetchError::permanent(message.clone()).with_url(redact(&self.first)))
     }
 
     /// The names of the headers added, for `Debug` (values may be secrets).
@@ -107,6 +124,9 @@ impl Requester {
         mut url: Url,
         extra: &HeaderMap,
     ) -> Result<(Url, Response), FetchError> {
+        if let Some(error) = self.invalid_header() {
+            return Err(error);
+        }
         for _ in 0..=MAX_REDIRECTS {
             let same_origin = url.origin() == self.first.origin();
             let mut headers = extra.clone();

@@ -46,8 +46,7 @@
 //! use futures_lite::StreamExt;
 //!
 //! // async function* fetchPages() { for (let page = 1; ; page++) { ... } }
-//! let paginator = Paginator::page_numbers(1, 1, |key| async move {
-//!     let PageKey::Page(page) = key else { unreachable!() };
+//! let paginator = Paginator::page_numbers(1, 1, |page| async move {
 //!     if page > 3 {
 //!         return Ok(Page::new(vec![])); // the empty page ends it
 //!     }
@@ -85,11 +84,10 @@
 //! }
 //!
 //! let client = Arc::new(Client { base: "db".into() });
-//! let items = Paginator::cursors(move |key| {
+//! let items = Paginator::cursors(move |cursor| {
 //!     let client = Arc::clone(&client); // one clone a call...
 //!     async move {
 //!         // ...moved into the future, which owns it.
-//!         let PageKey::Cursor(cursor) = key else { unreachable!() };
 //!         let (rows, next) = client.get(cursor.as_deref()).await;
 //!         Ok::<_, FetchError>(Page::with_next(rows, next))
 //!     }

@@ -70,16 +70,16 @@ impl<T: Send + 'static> Paginator<T> {
     }
 
     /// Page numbers `start`, `start + step`, ...; JavaScript's
-    /// `for (let page = 1; ; page++) { const items = await fetch(...) }`. Ends at
-    /// the first empty page (or short one, see [`Paginator::stop_on_short_page`]).
+    /// `for (let page = 1; ; page++) { const items = await fetch(...) }`. `fetch`
+    /// is given the page number. Ends at the first empty page (or short one, see
+    /// [`Paginator::stop_on_short_page`]).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
     /// use aiter::paginate::{Page, PageKey, Paginator};
     /// use futures_lite::StreamExt;
     ///
-    /// let items = Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let items = Paginator::page_numbers(1, 1, |n| async move {
     ///     // Pages 1 to 3 hold two items each; page 4 is empty.
     ///     Ok(Page::new(if n <= 3 { vec![n * 10, n * 10 + 1] } else { vec![] }))
     /// });
@@ -89,18 +89,22 @@ impl<T: Send + 'static> Paginator<T> {
     /// ```
     pub fn page_numbers<F, Fut>(start: u64, step: u64, fetch: F) -> Self
     where
-        F: Fn(PageKey) -> Fut + Send + Sync + 'static,
+        F: Fn(u64) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
     {
-        Self::new(
+        Self::with_keys(
             Chain::Numbered { step: step.max(1) },
             PageKey::Page(start),
-            fetch,
+            move |key| match key {
+                PageKey::Page(number) => Ok(fetch(number)),
+                other => Err(other),
+            },
         )
     }
 
-    /// Offsets `start`, `start + limit`, ...: offset/limit pagination. Ends at the
-    /// first empty page (or short one, see [`Paginator::stop_on_short_page`]).
+    /// Offsets `start`, `start + limit`, ...: offset/limit pagination. `fetch` is
+    /// given the offset. Ends at the first empty page (or short one, see
+    /// [`Paginator::stop_on_short_page`]).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -108,8 +112,7 @@ impl<T: Send + 'static> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// let rows: Vec<u64> = (0..25).collect();
-    /// let items = Paginator::offsets(0, 10, move |key| {
-    ///     let PageKey::Offset(offset) = key else { unreachable!() };
+    /// let items = Paginator::offsets(0, 10, move |offset| {
     ///     let page: Vec<u64> = rows.iter().copied().skip(offset as usize).take(10).collect();
     ///     async move { Ok(Page::new(page)) }
     /// });
@@ -118,30 +121,34 @@ impl<T: Send + 'static> Paginator<T> {
     /// ```
     pub fn offsets<F, Fut>(start: u64, limit: u64, fetch: F) -> Self
     where
-        F: Fn(PageKey) -> Fut + Send + Sync + 'static,
+        F: Fn(u64) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
     {
-        Self::new(
+        Self::with_keys(
             Chain::Numbered { step: limit.max(1) },
             PageKey::Offset(start),
-            fetch,
+            move |key| match key {
+                PageKey::Offset(offset) => Ok(fetch(offset)),
+                other => Err(other),
+            },
         )
     }
 
-    /// Cursor tokens: the first page is asked with `Cursor(None)`, each next one
-    /// with the cursor the previous page returned in [`Page::next`]. Ends when a
-    /// page has no next cursor; empty pages in the middle are passed over.
+    /// Cursor tokens: `fetch` is given `None` for the first page, then
+    /// `Some(cursor)` with the cursor the previous page returned in [`Page::next`].
+    /// Ends when a page has no next cursor; empty pages in the middle are passed
+    /// over.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
-    /// let items = Paginator::cursors(|key| async move {
-    ///     Ok(match key {
-    ///         PageKey::Cursor(None) => Page::with_next(vec!["a"], Some("c2".into())),
-    ///         PageKey::Cursor(Some(c)) if c == "c2" => Page::with_next(vec![], Some("c3".into())),
-    ///         _ => Page::new(vec!["b"]),
+    /// let items = Paginator::cursors(|cursor: Option<String>| async move {
+    ///     Ok(match cursor.as_deref() {
+    ///         None => Page::with_next(vec!["a"], Some("c2".into())),
+    ///         Some("c2") => Page::with_next(vec![], Some("c3".into())),
+    ///         Some(_) => Page::new(vec!["b"]),
     ///     })
     /// });
     /// let all: Vec<&str> = items.items().map(|item| item.unwrap().item).collect().await;
@@ -150,23 +157,25 @@ impl<T: Send + 'static> Paginator<T> {
     /// ```
     pub fn cursors<F, Fut>(fetch: F) -> Self
     where
-        F: Fn(PageKey) -> Fut + Send + Sync + 'static,
+        F: Fn(Option<String>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
     {
-        Self::new(Chain::Linked, PageKey::Cursor(None), fetch)
+        Self::with_keys(Chain::Linked, PageKey::Cursor(None), move |key| match key {
+            PageKey::Cursor(cursor) => Ok(fetch(cursor)),
+            other => Err(other),
+        })
     }
 
-    /// URLs: the first page at `first_url`, each next one at the URL the previous
-    /// page returned in [`Page::next`] (from a `Link` header or the body). Ends when
-    /// a page has no next URL; empty pages in the middle are passed over.
+    /// URLs: `fetch` is given `first_url`, then each URL the previous page
+    /// returned in [`Page::next`] (from a `Link` header or the body). Ends when a
+    /// page has no next URL; empty pages in the middle are passed over.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
     /// use aiter::paginate::{Page, PageKey, Paginator};
     /// use futures_lite::StreamExt;
     ///
-    /// let items = Paginator::next_urls("https://api.test/items", |key| async move {
-    ///     let PageKey::Url(url) = key else { unreachable!() };
+    /// let items = Paginator::next_urls("https://api.test/items", |url| async move {
     ///     Ok(if url.ends_with("/items") {
     ///         Page::with_next(vec![1], Some("https://api.test/items?after=1".into()))
     ///     } else {
@@ -178,10 +187,39 @@ impl<T: Send + 'static> Paginator<T> {
     /// ```
     pub fn next_urls<F, Fut>(first_url: impl Into<String>, fetch: F) -> Self
     where
-        F: Fn(PageKey) -> Fut + Send + Sync + 'static,
+        F: Fn(String) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
     {
-        Self::new(Chain::Linked, PageKey::Url(first_url.into()), fetch)
+        Self::with_keys(
+            Chain::Linked,
+            PageKey::Url(first_url.into()),
+            move |key| match key {
+                PageKey::Url(url) => Ok(fetch(url)),
+                other => Err(other),
+            },
+        )
+    }
+
+    /// A paginator whose fetch function is given whole keys; `fetch` hands back a
+    /// key of another style (from a [`Position`] of another paginator given to
+    /// [`Paginator::resume`]), which fails its page instead of reaching the user's
+    /// function.
+    fn with_keys<F, Fut>(chain: Chain, start: PageKey, fetch: F) -> Self
+    where
+        F: Fn(PageKey) -> Result<Fut, PageKey> + Send + Sync + 'static,
+        Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
+    {
+        Self::new(chain, start, move |key| {
+            let fetching = fetch(key);
+            async move {
+                match fetching {
+                    Ok(fetching) => fetching.await,
+                    Err(key) => Err(FetchError::permanent(format!(
+                        "{key} is a position of another pagination style than this paginator's"
+                    ))),
+                }
+            }
+        })
     }
 }
 
@@ -204,8 +242,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let items: Vec<u64> = pages().prefetch(2).items().map(|i| i.unwrap().item).collect().await;
@@ -227,8 +264,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// use aiter::paginate::RetryPolicy;
@@ -242,7 +278,7 @@ impl<T> Paginator<T> {
     }
 
     /// Sets the time one attempt may take before it counts as a transient failure
-    /// (default 30 s; `None` for no limit).
+    /// (default 30 s; `None` for no limit). Takes a `Duration` or an `Option`.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -250,23 +286,23 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// use std::time::Duration;
-    /// let items = pages().timeout(Some(Duration::from_secs(5))).items();
+    /// let items = pages().timeout(Duration::from_secs(5)).items();
     /// assert_eq!(items.count().await, 3);
     /// let unlimited = pages().timeout(None).items(); // no limit
     /// assert_eq!(unlimited.count().await, 3);
     /// # });
     /// ```
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
         self
     }
 
-    /// Makes every attempt wait for its turn in `budget`, which others may share.
+    /// Makes every attempt wait for its turn in `budget`, which others may share
+    /// (off by default; `None` turns it off again).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -274,8 +310,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// use aiter::paginate::RateBudget;
@@ -284,13 +319,13 @@ impl<T> Paginator<T> {
     /// assert_eq!(items.count().await, 3);
     /// # });
     /// ```
-    pub fn rate(mut self, budget: RateBudget) -> Self {
-        self.rate = Some(budget);
+    pub fn rate(mut self, budget: impl Into<Option<RateBudget>>) -> Self {
+        self.rate = budget.into();
         self
     }
 
     /// Stops after this many pages; the stream's `position()` then says where to
-    /// go on.
+    /// go on. No cap by default; `None` removes one set before.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -298,22 +333,24 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let mut items = pages().max_pages(2).items();
     /// assert_eq!((&mut items).count().await, 2);
     /// assert!(items.position().is_some()); // where to go on
+    /// let all = pages().max_pages(2).max_pages(None).items(); // the cap removed
+    /// assert_eq!(all.count().await, 3);
     /// # });
     /// ```
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.max_pages = Some(pages);
+    pub fn max_pages(mut self, pages: impl Into<Option<u64>>) -> Self {
+        self.max_pages = pages.into();
         self
     }
 
     /// Stops after this many items (with [`Paginator::items`]); the stream's
-    /// `position()` then says where to go on.
+    /// `position()` then says where to go on. No cap by default; `None` removes
+    /// one set before.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -321,8 +358,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let mut items = pages().max_items(1).items();
@@ -332,13 +368,13 @@ impl<T> Paginator<T> {
     /// assert_eq!(rest, [2, 3]);
     /// # });
     /// ```
-    pub fn max_items(mut self, items: u64) -> Self {
-        self.max_items = Some(items);
+    pub fn max_items(mut self, items: impl Into<Option<u64>>) -> Self {
+        self.max_items = items.into();
         self
     }
 
     /// For numbered styles: a page with fewer than `limit` items is the last (saves
-    /// the request for the empty page).
+    /// the request for the empty page). Off by default; `None` turns it off again.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -346,16 +382,15 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let items = pages().stop_on_short_page(2).items(); // a page of 1 < 2 is the last
     /// assert_eq!(items.count().await, 1);
     /// # });
     /// ```
-    pub fn stop_on_short_page(mut self, limit: usize) -> Self {
-        self.short_page = Some(limit);
+    pub fn stop_on_short_page(mut self, limit: impl Into<Option<usize>>) -> Self {
+        self.short_page = limit.into();
         self
     }
 
@@ -371,8 +406,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// use aiter::paginate::Position;
@@ -441,8 +475,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let mut numbers = Vec::new();
@@ -465,8 +498,7 @@ impl<T> Paginator<T> {
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
     /// });
     /// let items: Vec<u64> = pages().items().map(|i| i.unwrap().item).collect().await;

@@ -147,8 +147,7 @@ impl<T> Items<T> {
     /// use aiter::paginate::{Page, PageKey, Paginator, Position};
     /// use futures_lite::StreamExt;
     ///
-    /// let mut items = Paginator::page_numbers(1, 1, |key| async move {
-    ///     let PageKey::Page(n) = key else { unreachable!() };
+    /// let mut items = Paginator::page_numbers(1, 1, |n| async move {
     ///     Ok(Page::new(if n <= 2 { vec![n; 3] } else { vec![] }))
     /// })
     /// .max_items(4)
