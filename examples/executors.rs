@@ -15,7 +15,9 @@ fn squares() -> impl Stream<Item = u64> + Send {
     aiter::generate(|y| async move {
         for i in 1..=5u64 {
             smol::Timer::after(Duration::from_millis(5)).await;
-            y.yield_(i * i).await;
+            if y.yield_(i * i).await.is_close() {
+                break;
+            }
         }
     })
 }

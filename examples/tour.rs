@@ -56,7 +56,9 @@ async fn counting_with_delays() {
     let mut counter = generate(|y| async move {
         for i in 0..3 {
             smol::Timer::after(Duration::from_millis(100)).await;
-            y.yield_(i).await;
+            if y.yield_(i).await.is_close() {
+                break;
+            }
         }
     });
     // for await (const n of counter) { ... }
@@ -70,10 +72,13 @@ async fn for_await_with_per_item_errors() {
     section("try_generate: one item fails, the sequence goes on");
     let mut parsed = try_generate(|y| async move {
         for text in ["10", "twenty", "30"] {
-            match text.parse::<u32>() {
+            let answer = match text.parse::<u32>() {
                 Ok(n) => y.yield_ok(n).await,
                 Err(e) => y.yield_err(format!("{text:?}: {e}")).await,
             };
+            if answer.is_close() {
+                break;
+            }
         }
         Ok(())
     });
@@ -89,12 +94,14 @@ async fn for_await_with_per_item_errors() {
 async fn delegating_with_yield_all() {
     section("yield*: delegate to other streams");
     let letters = generate(|y| async move {
-        y.yield_("a").await;
-        y.yield_all(stream::iter(["b", "c"])).await;
-        y.yield_all(generate(|inner| async move {
-            inner.yield_("d").await;
-        }))
-        .await;
+        if y.yield_("a").await.is_close() || y.yield_all(stream::iter(["b", "c"])).await.is_close()
+        {
+            return;
+        }
+        let inner = generate(|inner| async move {
+            let _ = inner.yield_("d").await; // nothing follows
+        });
+        let _ = y.yield_all(inner).await;
     });
     println!("  {:?}", letters.collect::<Vec<_>>().await);
 }

@@ -8,7 +8,9 @@
 //!
 //! let mut pages = aiter::generate(|y| async move {
 //!     for page in 1..=3 {
-//!         y.yield_(format!("page {page}")).await;
+//!         if y.yield_(format!("page {page}")).await.is_close() {
+//!             break; // the consumer stopped early: code after the loop still runs
+//!         }
 //!     }
 //! });
 //! while let Some(page) = pages.next().await {
@@ -25,7 +27,7 @@
 //!
 //! | JavaScript                              | aiter                                              |
 //! |-----------------------------------------|----------------------------------------------------|
-//! | `async function* g() { yield x }`       | [`generate`](fn@generate)`(\|y\| async move { y.yield_(x).await; })` |
+//! | `async function* g() { yield x }`       | [`generate`](fn@generate)`(\|y\| async move { let _ = y.yield_(x).await; })` |
 //! | `yield* other()`                        | [`y.yield_all(other).await`](generate::Yielder::yield_all) |
 //! | `for await (const x of s)`              | `while let Some(x) = s.next().await`               |
 //! | `socket.on('message', cb)` as a sequence | [`events::channel`] or [`events::from_callbacks`] |
@@ -75,7 +77,7 @@
 //! use futures_lite::{stream, StreamExt};
 //!
 //! // A generator, its items doubled two at a time, in order.
-//! let numbers = aiter::generate(|y| async move { for n in 1..=3 { y.yield_(n).await; } });
+//! let numbers = aiter::generate(|y| async move { let _ = y.yield_all(stream::iter(1..=3)).await; });
 //! let doubled: Vec<u32> = numbers.map_concurrent(2, |n| async move { n * 2 }).collect().await;
 //! assert_eq!(doubled, [2, 4, 6]);
 //!

@@ -14,7 +14,7 @@ fn counting(delay: Duration) -> impl Stream<Item = u32> + Send {
     generate(move |y| async move {
         for i in 0..3 {
             smol::Timer::after(delay).await;
-            y.yield_(i).await;
+            let _ = y.yield_(i).await;
         }
     })
 }
@@ -46,7 +46,7 @@ fn items_arrive_in_yield_order() {
     let items = block_on(
         generate(|y| async move {
             for word in ["a", "b", "c"] {
-                y.yield_(word.to_string()).await;
+                let _ = y.yield_(word.to_string()).await;
             }
         })
         .collect::<Vec<_>>(),
@@ -67,7 +67,7 @@ fn body_runs_only_as_far_as_the_consumer_asks() {
     let mut g = generate(|y| async move {
         for i in 0..10 {
             body_steps.fetch_add(1, Ordering::SeqCst);
-            y.yield_(i).await;
+            let _ = y.yield_(i).await;
         }
     });
     assert_eq!(
@@ -85,7 +85,7 @@ fn body_runs_only_as_far_as_the_consumer_asks() {
 #[test]
 fn polling_after_completion_returns_none() {
     let mut g = generate(|y| async move {
-        y.yield_(1).await;
+        let _ = y.yield_(1).await;
     });
     block_on(async {
         assert_eq!(g.next().await, Some(1));
@@ -100,9 +100,9 @@ fn polling_after_completion_returns_none() {
 fn try_generate_per_item_errors_do_not_end_the_stream() {
     let items = block_on(
         try_generate(|y| async move {
-            y.yield_ok(1).await;
-            y.yield_err("item 2 failed").await;
-            y.yield_ok(3).await;
+            let _ = y.yield_ok(1).await;
+            let _ = y.yield_err("item 2 failed").await;
+            let _ = y.yield_ok(3).await;
             Ok(())
         })
         .collect::<Vec<_>>(),
@@ -113,9 +113,9 @@ fn try_generate_per_item_errors_do_not_end_the_stream() {
 #[test]
 fn try_generate_returned_error_is_the_last_item() {
     let mut g = try_generate(|y| async move {
-        y.yield_ok(1).await;
+        let _ = y.yield_ok(1).await;
         Err::<(), _>("fatal")?;
-        y.yield_ok(2).await;
+        let _ = y.yield_ok(2).await;
         Ok(())
     });
     block_on(async {
@@ -129,14 +129,15 @@ fn try_generate_returned_error_is_the_last_item() {
 fn yield_all_delegates_in_order() {
     let items = block_on(
         generate(|y| async move {
-            y.yield_(0).await;
-            y.yield_all(stream::iter(vec![1, 2])).await;
-            y.yield_all(generate(|inner| async move {
-                inner.yield_(3).await;
-                inner.yield_all(stream::once(4)).await;
-            }))
-            .await;
-            y.yield_(5).await;
+            let _ = y.yield_(0).await;
+            let _ = y.yield_all(stream::iter(vec![1, 2])).await;
+            let _ = y
+                .yield_all(generate(|inner| async move {
+                    let _ = inner.yield_(3).await;
+                    let _ = inner.yield_all(stream::once(4)).await;
+                }))
+                .await;
+            let _ = y.yield_(5).await;
         })
         .collect::<Vec<_>>(),
     );
@@ -150,7 +151,7 @@ fn dropping_the_stream_runs_synchronous_cleanup() {
     let mut g = generate(|y| async move {
         let _guard = OnDrop(body_log.clone(), "released");
         for i in 0.. {
-            y.yield_(i).await;
+            let _ = y.yield_(i).await;
         }
     });
     block_on(async { assert_eq!(g.next().await, Some(0)) });
@@ -187,7 +188,7 @@ fn nothing_yielded_during_close_is_delivered() {
     let mut g = generate(|y| async move {
         if y.yield_(1).await.is_close() {
             // A cleanup that tries to yield: told already, so this drops the body.
-            y.yield_(99).await;
+            let _ = y.yield_(99).await;
             unreachable!("a yield after close never resumes");
         }
     });
@@ -209,7 +210,7 @@ fn close_drops_a_body_that_ignores_it() {
     let mut g = generate(|y| async move {
         let _guard = OnDrop(body_log, "dropped");
         loop {
-            y.yield_(0).await; // never checks Resume
+            let _ = y.yield_(0).await; // never checks Resume
         }
     });
     block_on(async {
@@ -259,7 +260,7 @@ fn close_before_the_first_poll_never_starts_the_body_loop() {
 #[test]
 fn close_after_the_end_returns_none() {
     let mut g = generate(|y| async move {
-        y.yield_(1).await;
+        let _ = y.yield_(1).await;
     });
     block_on(async {
         assert_eq!(g.next().await, Some(1));
@@ -272,8 +273,8 @@ fn close_after_the_end_returns_none() {
 fn two_yields_in_one_step_are_both_delivered() {
     let items = block_on(
         generate(|y| async move {
-            future::zip(y.yield_(1), y.yield_(2)).await;
-            y.yield_(3).await;
+            let _ = future::zip(y.yield_(1), y.yield_(2)).await;
+            let _ = y.yield_(3).await;
         })
         .collect::<Vec<_>>(),
     );
@@ -285,7 +286,7 @@ fn an_item_yielded_as_the_body_finishes_comes_before_the_final_error() {
     // `or` completes in the same poll in which the yield handed its item over.
     let items = block_on(
         try_generate(|y| async move {
-            future::or(async { y.yield_ok(1).await }, async { Resume::Next }).await;
+            let _ = future::or(async { y.yield_ok(1).await }, async { Resume::Next }).await;
             Err("last")
         })
         .collect::<Vec<_>>(),
@@ -303,7 +304,7 @@ fn yielding_from_a_moved_yielder_panics() {
     });
     assert_eq!(block_on(g.next()), None::<u32>);
     let y = smuggled.lock().unwrap().take().unwrap();
-    block_on(y.yield_(7));
+    let _ = block_on(y.yield_(7));
 }
 
 #[test]
@@ -312,9 +313,9 @@ fn yielding_into_the_outer_generator_from_an_inner_one_panics() {
     let items = block_on(
         generate(|outer| async move {
             let outer = &outer;
-            outer
+            let _ = outer
                 .yield_all(generate(|_inner| async move {
-                    outer.yield_(1).await;
+                    let _ = outer.yield_(1).await;
                 }))
                 .await;
         })
@@ -327,8 +328,8 @@ fn yielding_into_the_outer_generator_from_an_inner_one_panics() {
 fn local_generators_behave_the_same() {
     let rc = std::rc::Rc::new(5);
     let mut g = try_generate_local(|y| async move {
-        y.yield_ok(*rc).await;
-        y.yield_err("bad").await;
+        let _ = y.yield_ok(*rc).await;
+        let _ = y.yield_err("bad").await;
         while y.yield_ok(0).await == Resume::Next {}
         Ok(())
     });
@@ -341,7 +342,7 @@ fn local_generators_behave_the_same() {
     });
     let plain = block_on(
         generate_local(|y| async move {
-            y.yield_(1).await;
+            let _ = y.yield_(1).await;
         })
         .collect::<Vec<_>>(),
     );
@@ -351,7 +352,7 @@ fn local_generators_behave_the_same() {
 #[test]
 fn debug_output_names_the_state() {
     let mut g = generate(|y| async move {
-        y.yield_(1).await;
+        let _ = y.yield_(1).await;
     });
     assert!(format!("{g:?}").contains("running"));
     block_on(g.next());
@@ -379,7 +380,7 @@ fn send_generator_runs_on_a_multi_threaded_executor() {
                                 if i % 100 == 0 {
                                     future::yield_now().await; // may resume on another thread
                                 }
-                                y.yield_(t * 1000 + i).await;
+                                let _ = y.yield_(t * 1000 + i).await;
                             }
                         }));
                         g.fold(0u64, |a, b| a + b).await
@@ -444,7 +445,7 @@ fn a_second_close_after_a_cancelled_one_finishes_the_cleanup() {
 #[test]
 fn size_hint_is_exact_once_the_body_has_finished() {
     let mut g = try_generate(|y| async move {
-        future::or(async { y.yield_ok(1).await }, async { Resume::Next }).await;
+        let _ = future::or(async { y.yield_ok(1).await }, async { Resume::Next }).await;
         Err("last")
     });
     assert_eq!(g.size_hint(), (0, None));
@@ -464,10 +465,10 @@ fn next_after_a_cancelled_close_on_a_body_that_yields_again_ends() {
     let mut g = generate(|y| {
         let log = log.clone();
         async move {
-            y.yield_(1).await;
+            let _ = y.yield_(1).await;
             smol::Timer::after(Duration::from_millis(20)).await;
             log.push("cleanup awaited");
-            y.yield_(2).await;
+            let _ = y.yield_(2).await;
             log.push("never reached");
         }
     });
@@ -543,12 +544,12 @@ fn every_mix_of_next_close_cancelled_close_and_drop_ends() {
         let log = Log::default();
         let body_log = log.clone();
         let g = generate_local(|y| async move {
-            y.yield_(1).await;
+            let _ = y.yield_(1).await;
             smol::Timer::after(Duration::from_millis(5)).await; // awaited cleanup
             body_log.push("cleanup awaited");
-            y.yield_(2).await; // ignores the close it was told of
+            let _ = y.yield_(2).await; // ignores the close it was told of
             body_log.push("never reached after a close");
-            y.yield_(3).await;
+            let _ = y.yield_(3).await;
         });
         let items = run_script(g, script);
         // Nothing yielded after a close is delivered; before one, items flow.

@@ -112,7 +112,7 @@ fn contenders(items: u64) -> Vec<Contender> {
                     items,
                     aiter::generate(move |y| async move {
                         for i in 0..items {
-                            y.yield_(i).await;
+                            let _ = y.yield_(i).await;
                         }
                     }),
                 )
@@ -125,7 +125,7 @@ fn contenders(items: u64) -> Vec<Contender> {
                     items,
                     aiter::generate_local(move |y| async move {
                         for i in 0..items {
-                            y.yield_(i).await;
+                            let _ = y.yield_(i).await;
                         }
                     }),
                 )

@@ -57,7 +57,9 @@ mod sealed {
 /// use futures_lite::StreamExt;
 /// let mut countdown = aiter::generate(|y| async move {
 ///     for i in (1..=3).rev() {
-///         y.yield_(i).await;
+///         if y.yield_(i).await.is_close() {
+///             break;
+///         }
 ///     }
 /// });
 /// while let Some(i) = countdown.next().await {
@@ -157,7 +159,7 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
     /// ```
     /// # futures_lite::future::block_on(async {
     /// use futures_lite::StreamExt;
-    /// let mut one = aiter::generate(|y| async move { y.yield_(1).await; });
+    /// let mut one = aiter::generate(|y| async move { let _ = y.yield_(1).await; });
     /// assert!(!one.is_finished());
     /// assert_eq!(one.next().await, Some(1));
     /// assert_eq!(one.next().await, None);

@@ -72,7 +72,7 @@ pub trait Mode: sealed::Sealed + 'static {
 /// ```
 /// use aiter::generate::{Generator, Shared};
 /// fn assert_send<S: Send>(_: &S) {}
-/// let numbers = aiter::generate(|y| async move { y.yield_(1u8).await; });
+/// let numbers = aiter::generate(|y| async move { let _ = y.yield_(1u8).await; });
 /// assert_send(&numbers);
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,7 +87,9 @@ pub struct Shared;
 /// use futures_lite::StreamExt;
 /// let squares = aiter::generate_local(|y| async move {
 ///     for i in 1..=3u32 {
-///         y.yield_(i * i).await;
+///         if y.yield_(i * i).await.is_close() {
+///             break;
+///         }
 ///     }
 /// });
 /// assert_eq!(squares.collect::<Vec<_>>().await, [1, 4, 9]);

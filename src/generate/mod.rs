@@ -14,8 +14,11 @@
 //! // async function* numbers() { for (let i = 0; i < 3; i++) yield i; }
 //! let numbers = aiter::generate(|y| async move {
 //!     for i in 0..3 {
-//!         y.yield_(i).await;
+//!         if y.yield_(i).await.is_close() {
+//!             break; // the consumer called close(): leave the loop, as JavaScript does
+//!         }
 //!     }
+//!     // Code here runs at the end and on close(), like a `finally`.
 //! });
 //!
 //! // for await (const n of numbers()) { ... }
@@ -48,9 +51,10 @@
 //!
 //! JavaScript runs a generator's `finally` when the consumer stops early. Here,
 //! async cleanup after a loop runs on [`Generator::close`] only if the loop leaves
-//! when its yield answers [`Resume::Close`]. Write the loop that way whenever
-//! something after it must run (a `y.yield_(x).await;` that ignores the answer is
-//! fine for a body with nothing to clean up, and is dropped at its next yield):
+//! when its yield answers [`Resume::Close`]. A body that ignores the answer goes on
+//! to its next yield and is dropped there, so the code after its loop never runs;
+//! that is why [`Resume`] is `#[must_use]` and `y.yield_(x).await;` alone warns.
+//! Write `let _ = y.yield_(x).await;` only where nothing after it must run:
 //!
 //! ```
 //! # futures_lite::future::block_on(async {
@@ -88,7 +92,9 @@
 //! fn countdown(from: u32) -> Generator<u32, impl Future<Output = ()> + Send> {
 //!     aiter::generate(move |y| async move {
 //!         for n in (1..=from).rev() {
-//!             y.yield_(n).await;
+//!             if y.yield_(n).await.is_close() {
+//!                 break;
+//!             }
 //!         }
 //!     })
 //! }
@@ -143,7 +149,9 @@ use std::future::Future;
 /// let ticks = aiter::generate(|y| async move {
 ///     for i in 0..3 {
 ///         smol::Timer::after(Duration::from_millis(1)).await;
-///         y.yield_(i).await;
+///         if y.yield_(i).await.is_close() {
+///             break;
+///         }
 ///     }
 /// });
 /// assert_eq!(ticks.collect::<Vec<_>>().await, [0, 1, 2]);
@@ -169,13 +177,16 @@ where
 ///
 /// let parsed = aiter::try_generate(|y| async move {
 ///     for text in ["1", "x", "3"] {
-///         match text.parse::<u32>() {
+///         let answer = match text.parse::<u32>() {
 ///             Ok(n) => y.yield_ok(n).await,
 ///             Err(e) => y.yield_err(e.to_string()).await, // this item failed, go on
 ///         };
+///         if answer.is_close() {
+///             return Ok(());
+///         }
 ///     }
 ///     let last: u32 = "oops".parse().map_err(|_| "cannot go on".to_string())?;
-///     y.yield_ok(last).await;
+///     let _ = y.yield_ok(last).await; // nothing follows
 ///     Ok(())
 /// });
 /// let all: Vec<Result<u32, String>> = parsed.collect().await;
@@ -203,7 +214,7 @@ where
 ///
 /// let shared = Rc::new("not Send");
 /// let s = aiter::generate_local(|y| async move {
-///     y.yield_(shared.len()).await;
+///     let _ = y.yield_(shared.len()).await;
 /// });
 /// assert_eq!(s.collect::<Vec<_>>().await, [8]);
 /// # });
@@ -222,7 +233,7 @@ where
 /// # futures_lite::future::block_on(async {
 /// use futures_lite::StreamExt;
 /// let s = aiter::try_generate_local(|y| async move {
-///     y.yield_ok(1).await;
+///     let _ = y.yield_ok(1).await;
 ///     Err("done badly")
 /// });
 /// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1), Err("done badly")]);

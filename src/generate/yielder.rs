@@ -11,9 +11,25 @@ use super::handoff::{GeneratorId, Handoff, Mode, Phase, Shared, is_polling};
 
 /// What the consumer asked for while the body was suspended at a yield.
 ///
-/// `y.yield_(v).await` returns it. Most bodies ignore it; a body with async cleanup
-/// checks it and leaves its loop on [`Resume::Close`] (see
-/// [`Generator::close`](super::Generator::close)).
+/// `y.yield_(v).await` returns it, and it is `#[must_use]`: a body that ignores
+/// it goes on after [`Generator::close`](super::Generator::close) until its next
+/// yield, where it is dropped, so code after its loop (async cleanup, JavaScript's
+/// `finally`) never runs. Leave the loop on [`Resume::Close`]; write `let _ =`
+/// only where nothing follows that must run.
+///
+/// The careless form warns (here made an error to show it):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let rows = aiter::generate(|y| async move {
+///     for row in 0.. {
+///         y.yield_(row).await; // error: unused `Resume` that must be used
+///     }
+///     // release the connection: never reached on close()
+/// });
+/// ```
+///
+/// The cleanup-safe loop:
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -31,6 +47,7 @@ use super::handoff::{GeneratorId, Handoff, Mode, Phase, Shared, is_polling};
 /// # });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "leave the loop on Resume::Close, or the code after it never runs on close(); write `let _ =` if nothing follows"]
 pub enum Resume {
     /// The consumer wants the next item: go on.
     Next,
@@ -77,7 +94,8 @@ impl<T, M: Mode> Yielder<T, M> {
     /// Hands `value` to the consumer and suspends until it asks for the next one.
     ///
     /// The returned [`Resume`] says whether the consumer asked for the next item or
-    /// closed the generator; it can be ignored when the body has no async cleanup.
+    /// closed the generator: leave the loop on [`Resume::Close`] so the code after
+    /// it runs.
     ///
     /// # Cancellation safety
     ///
@@ -88,8 +106,11 @@ impl<T, M: Mode> Yielder<T, M> {
     /// # futures_lite::future::block_on(async {
     /// use futures_lite::StreamExt;
     /// let words = aiter::generate(|y| async move {
-    ///     y.yield_("hello").await;
-    ///     y.yield_("world").await;
+    ///     for word in ["hello", "world"] {
+    ///         if y.yield_(word).await.is_close() {
+    ///             break; // the consumer called close()
+    ///         }
+    ///     }
     /// });
     /// assert_eq!(words.collect::<Vec<_>>().await, ["hello", "world"]);
     /// # });
@@ -114,9 +135,11 @@ impl<T, M: Mode> Yielder<T, M> {
     /// # futures_lite::future::block_on(async {
     /// use futures_lite::{stream, StreamExt};
     /// let all = aiter::generate(|y| async move {
-    ///     y.yield_(0).await;
-    ///     y.yield_all(stream::iter(1..=3)).await;
-    ///     y.yield_all(aiter::generate(|inner| async move { inner.yield_(4).await; })).await;
+    ///     if y.yield_(0).await.is_close() || y.yield_all(stream::iter(1..=3)).await.is_close() {
+    ///         return;
+    ///     }
+    ///     let inner = aiter::generate(|inner| async move { let _ = inner.yield_(4).await; });
+    ///     let _ = y.yield_all(inner).await; // nothing follows: the answer can go
     /// });
     /// assert_eq!(all.collect::<Vec<_>>().await, [0, 1, 2, 3, 4]);
     /// # });
@@ -139,7 +162,7 @@ impl<T, E, M: Mode> Yielder<Result<T, E>, M> {
     /// # futures_lite::future::block_on(async {
     /// use futures_lite::StreamExt;
     /// let s = aiter::try_generate(|y| async move {
-    ///     y.yield_ok(1).await;
+    ///     let _ = y.yield_ok(1).await; // nothing follows
     ///     Ok::<(), String>(())
     /// });
     /// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1)]);
@@ -156,9 +179,15 @@ impl<T, E, M: Mode> Yielder<Result<T, E>, M> {
     /// # futures_lite::future::block_on(async {
     /// use futures_lite::StreamExt;
     /// let s = aiter::try_generate(|y| async move {
-    ///     y.yield_ok(1).await;
-    ///     y.yield_err("page 2 failed").await;
-    ///     y.yield_ok(3).await;
+    ///     for page in [Ok(1), Err("page 2 failed"), Ok(3)] {
+    ///         let answer = match page {
+    ///             Ok(items) => y.yield_ok(items).await,
+    ///             Err(error) => y.yield_err(error).await, // this one failed; go on
+    ///         };
+    ///         if answer.is_close() {
+    ///             break;
+    ///         }
+    ///     }
     ///     Ok(())
     /// });
     /// assert_eq!(s.collect::<Vec<_>>().await, [Ok(1), Err("page 2 failed"), Ok(3)]);

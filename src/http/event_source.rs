@@ -168,7 +168,6 @@ impl EventSource {
     /// assert!(broken.next().await.is_none());
     /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
     /// ```
-    #[must_use]
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.requests.add_header(name, value, false);
         self
