@@ -1,7 +1,7 @@
 //! Fetch many URLs, a few at a time: `for await` over a pool, with
 //! `aiter::concurrent`.
 //!
-//! Run with: `cargo run --example crawl -- [--concurrency N] [--unordered] [--quiet] < urls.txt`
+//! Run with: `cargo run --features http --example crawl -- [--concurrency N] [--unordered] [--quiet] < urls.txt`
 //!
 //! Reads URLs from stdin, one per line (blank lines skipped), and fetches each
 //! with at most `--concurrency N` requests in flight (default 8; 0 counts as 1).

@@ -1,6 +1,6 @@
 //! Downloads a URL to a file, streaming the body chunk by chunk, with progress.
 //!
-//! Run with: `cargo run --example download -- URL OUT [--quiet]`
+//! Run with: `cargo run --features http --example download -- URL OUT [--quiet]`
 //!
 //! The body goes to a temporary file beside OUT, renamed to OUT only once the
 //! whole body has arrived. On a terminal, a progress bar on stderr (bytes, total,

@@ -1,6 +1,6 @@
 //! Dumps a paginated JSON API as NDJSON: JavaScript's `fetchPages(url)`, for real APIs.
 //!
-//! Run with: `cargo run --release --example fetch_all -- URL [OPTIONS]`
+//! Run with: `cargo run --release --features http --example fetch_all -- URL [OPTIONS]`
 //!
 //! Options: `--style page|offset|cursor|link|next` (default `page`);
 //! `--page-param NAME` (`page`), `--start N` (1); `--offset-param NAME` (`offset`),

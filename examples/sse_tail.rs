@@ -1,7 +1,7 @@
 //! Follows a Server-Sent Events feed, as `tail -f` follows a file: the
 //! real-time side of `for await`, with `aiter::http::EventSource`.
 //!
-//! Run with: `cargo run --example sse_tail -- URL [--last-event-id ID] [--max-events N]
+//! Run with: `cargo run --features http --example sse_tail -- URL [--last-event-id ID] [--max-events N]
 //! [--max-event-bytes N] [--header 'Name: value']... [--client isahc|surf]`
 //!
 //! Prints each event on stdout as one JSON line `{"id": ID, "event": TYPE, "data":

@@ -3,7 +3,7 @@
 //! This is the first thing to run. Each section shows one pattern from the
 //! JavaScript's async generators and `for await`, and its aiter form.
 //!
-//! Run with: `cargo run --example tour`
+//! Run with: `cargo run --features http --example tour`
 
 use std::time::{Duration, Instant};
 

@@ -137,14 +137,17 @@
 //!
 //! | feature | default | what it adds |
 //! |---------|---------|--------------|
-//! | `json`  | no      | `serde` and `serde_json`, for typed records |
-//! | `http`  | yes     | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
+//! | `json`  | yes     | `serde` and `serde_json`, for typed records |
+//! | `http`  | no      | HTTP glue on isahc: libcurl, no async-std, no tokio (implies `json`) |
 //! | `net`   | no      | sockets on smol's `async-net` |
 //! | `ws`    | no      | WebSockets on async-tungstenite, no tokio (implies `net`) |
 //! | `surf`  | no      | `surf::Client` as the HTTP client; the one feature that brings async-std (implies `http`) |
 //! | `wss`   | no      | `wss://` through async-native-tls, the system's TLS (implies `ws`) |
 //!
-//! `--no-default-features` builds the core alone.
+//! The defaults are pure Rust (no C compiler, nothing to link), so a small
+//! binary that wants generators and records pays for nothing else; `http` builds
+//! libcurl and links OpenSSL, so it is asked for by name. `--no-default-features`
+//! builds the core alone.
 
 #![forbid(unsafe_code)]
 // docs.rs (nightly, `--cfg docsrs`) shows which feature each item needs.
