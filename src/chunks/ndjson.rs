@@ -120,7 +120,7 @@ impl<T> fmt::Debug for NdjsonDecoder<T> {
         f.debug_struct("NdjsonDecoder")
             .field("max_len", &self.splitter.max_len)
             .field("lines_read", &self.splitter.line)
-            .field("records", &self.records)
+            .field("records_read", &self.records)
             .finish()
     }
 }

@@ -71,7 +71,7 @@ impl<T: Send + 'static> FusedStream for Pages<T> {
 impl<T> fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
-            .field("delivered", &self.engine.delivered)
+            .field("items_delivered", &self.engine.delivered)
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
@@ -282,7 +282,7 @@ impl<T: Send + 'static> FusedStream for Items<T> {
 impl<T> fmt::Debug for Items<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Items")
-            .field("delivered", &self.delivered)
+            .field("items_delivered", &self.delivered)
             .field("position", &self.position())
             .field("done", &self.done)
             .finish_non_exhaustive()

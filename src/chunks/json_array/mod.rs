@@ -190,7 +190,7 @@ impl<T> fmt::Debug for JsonArrayDecoder<T> {
         f.debug_struct("JsonArrayDecoder")
             .field("pointer", &self.pointer_text)
             .field("max_len", &self.max_len)
-            .field("items", &self.items)
+            .field("items_read", &self.items)
             .finish_non_exhaustive()
     }
 }

@@ -1,6 +1,5 @@
 //! [`Config`]: limits and timeouts of a WebSocket.
 
-use std::fmt;
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -48,8 +47,8 @@ const WRITE_BUFFER: usize = 128 * 1024;
 ///     .handshake_timeout(Duration::from_secs(3));
 /// assert_eq!(config.get_max_message_len(), 1 << 20);
 /// ```
-#[derive(Clone)]
 #[must_use = "a Config does nothing until given to connect_with, client_with or accept_with"]
+#[derive(Clone, Debug)]
 pub struct Config {
     max_message_len: usize,
     max_frame_len: usize,
@@ -215,21 +214,6 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Config");
-        debug
-            .field("max_message_len", &self.max_message_len)
-            .field("max_frame_len", &self.max_frame_len)
-            .field("max_write_buffer_len", &self.max_write_buffer_len)
-            .field("handshake_timeout", &self.handshake_timeout)
-            .field("close_timeout", &self.close_timeout);
-        #[cfg(feature = "wss")]
-        debug.field("tls", &self.tls.as_ref().map(|_| "custom"));
-        debug.finish()
     }
 }
 
