@@ -23,6 +23,16 @@ pub struct Input<'a> {
 
 impl<'a> Input<'a> {
     /// Input of `bytes` starting at `offset`; `eof` says whether more will follow.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, LineDecoder};
+    /// let mut lines = LineDecoder::new();
+    /// // "one\ntw" at offset 0, more to come: one line, "tw" left for later.
+    /// let Decoded::Frame { consumed, frame } = lines.decode(Input::new(b"one\ntw", 0, false)) else { panic!() };
+    /// assert_eq!((consumed, frame?.as_str()), (4, "one"));
+    /// assert!(matches!(lines.decode(Input::new(b"tw", 4, false)), Decoded::NeedMore { consumed: 0 }));
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new(bytes: &'a [u8], offset: u64, eof: bool) -> Self {
         Self { bytes, offset, eof }
     }

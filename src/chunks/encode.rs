@@ -54,6 +54,14 @@ pub struct LineEncoder {
 
 impl LineEncoder {
     /// A line encoder with the default limit.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, LineEncoder};
+    /// let mut out = Vec::new();
+    /// LineEncoder::new().encode("hello", &mut out)?;
+    /// assert_eq!(out, b"hello\n");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             max_len: DEFAULT_MAX_FRAME_LEN,
@@ -62,6 +70,13 @@ impl LineEncoder {
     }
 
     /// Sets the longest line accepted, in bytes, without its newline.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, LineEncoder};
+    /// let mut out = Vec::new();
+    /// assert!(LineEncoder::new().max_len(4).encode("too long", &mut out).is_err());
+    /// assert!(out.is_empty()); // nothing half written
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -120,6 +135,14 @@ pub struct NdjsonEncoder {
 #[cfg(feature = "json")]
 impl NdjsonEncoder {
     /// An NDJSON encoder with the default limit, [`DEFAULT_MAX_FRAME_LEN`].
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, NdjsonEncoder};
+    /// let mut out = Vec::new();
+    /// NdjsonEncoder::new().encode(serde_json::json!({"id": 1}), &mut out)?;
+    /// assert_eq!(out, b"{\"id\":1}\n");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             max_len: DEFAULT_MAX_FRAME_LEN,
@@ -128,6 +151,12 @@ impl NdjsonEncoder {
     }
 
     /// Sets the longest record accepted, in bytes, without its newline.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, NdjsonEncoder};
+    /// let mut out = Vec::new();
+    /// assert!(NdjsonEncoder::new().max_len(4).encode(vec![1, 2, 3], &mut out).is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -197,6 +226,14 @@ pub struct LengthDelimitedEncoder {
 
 impl LengthDelimitedEncoder {
     /// An encoder for `u32` big-endian prefixes and the default limit.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, LengthDelimitedEncoder};
+    /// let mut out = Vec::new();
+    /// LengthDelimitedEncoder::new().encode(b"hi", &mut out)?;
+    /// assert_eq!(out, b"\x00\x00\x00\x02hi");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             prefix: Prefix::default(),
@@ -206,6 +243,12 @@ impl LengthDelimitedEncoder {
     }
 
     /// Sets the largest frame accepted, in bytes, prefix not counted.
+    ///
+    /// ```
+    /// use aiter::chunks::{Encoder, LengthDelimitedEncoder};
+    /// let mut out = Vec::new();
+    /// assert!(LengthDelimitedEncoder::new().max_len(1).encode(b"hi", &mut out).is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -217,6 +260,14 @@ impl LengthDelimitedEncoder {
     /// # Panics
     ///
     /// If `width` is not 1, 2, 4 or 8.
+    ///
+    /// ```
+    /// use aiter::chunks::{ByteOrder, Encoder, LengthDelimitedEncoder};
+    /// let mut out = Vec::new();
+    /// LengthDelimitedEncoder::new().prefix(2, ByteOrder::LittleEndian).encode(b"hi", &mut out)?;
+    /// assert_eq!(out, b"\x02\x00hi");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     #[must_use]
     pub fn prefix(mut self, width: usize, order: ByteOrder) -> Self {
         self.prefix = Prefix::new(width, order);
@@ -290,6 +341,17 @@ pub struct FrameWriter<W, E> {
 
 impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// A writer of `encoder`'s frames to `writer`.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{FrameWriter, LineEncoder};
+    /// let mut writer = FrameWriter::new(Vec::new(), LineEncoder::new());
+    /// writer.send("one").await?;
+    /// writer.send("two").await?;
+    /// writer.flush().await?;
+    /// assert_eq!(writer.get_ref(), b"one\ntwo\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn new(writer: W, encoder: E) -> Self {
         Self {
             writer,
@@ -305,6 +367,17 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// # Errors
     ///
     /// When the encoder refuses the item (nothing is written for it) or writing fails.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{FrameWriter, LineEncoder};
+    /// let mut writer = FrameWriter::new(Vec::new(), LineEncoder::new().max_len(8));
+    /// writer.send("fits").await?;
+    /// assert!(writer.send("does not fit").await.is_err()); // refused, nothing written
+    /// writer.send("next").await?; // and the writer goes on
+    /// assert_eq!(writer.into_inner(), b"fits\nnext\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn send<T>(&mut self, item: T) -> Result<(), FrameError>
     where
         E: Encoder<T>,
@@ -357,6 +430,17 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// # Errors
     ///
     /// When writing or flushing fails.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{FrameWriter, LineEncoder};
+    /// let mut writer = FrameWriter::new(Vec::new(), LineEncoder::new());
+    /// writer.feed("gathered").await?; // into the buffer only
+    /// assert!(writer.get_ref().is_empty());
+    /// writer.flush().await?;
+    /// assert_eq!(writer.get_ref(), b"gathered\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn flush(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
         self.writer
@@ -371,6 +455,16 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// # Errors
     ///
     /// When writing or closing fails.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::{FrameWriter, LineEncoder};
+    /// let mut writer = FrameWriter::new(Vec::new(), LineEncoder::new());
+    /// writer.feed("last").await?;
+    /// writer.close().await?; // writes what is buffered, then closes the writer
+    /// assert_eq!(writer.get_ref(), b"last\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn close(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
         self.writer
@@ -380,6 +474,11 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     }
 
     /// The writer.
+    ///
+    /// ```
+    /// let writer = aiter::chunks::FrameWriter::new(Vec::<u8>::new(), aiter::chunks::LineEncoder::new());
+    /// assert!(writer.get_ref().is_empty());
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.writer
     }
@@ -397,6 +496,15 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     }
 
     /// Takes the writer back; bytes fed but not written are lost.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let mut writer = aiter::chunks::FrameWriter::new(Vec::new(), aiter::chunks::LineEncoder::new());
+    /// writer.send("done").await?;
+    /// let bytes: Vec<u8> = writer.into_inner();
+    /// assert_eq!(bytes, b"done\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn into_inner(self) -> W {
         self.writer
     }

@@ -34,6 +34,16 @@ pub fn length_delimited<R: AsyncRead>(reader: R) -> LengthDelimited<R> {
 impl<R> LengthDelimited<R> {
     /// Sets the largest frame accepted, in bytes, prefix not counted (default
     /// [`DEFAULT_MAX_FRAME_LEN`]).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let input: &[u8] = b"\x00\x00\x00\x05hello\x00\x00\x00\x02ok";
+    /// let mut frames = aiter::chunks::length_delimited(input).max_len(2);
+    /// assert!(frames.next().await.unwrap().is_err()); // 5 > 2: skipped unbuffered
+    /// assert_eq!(frames.next().await.unwrap()?, &b"ok"[..]);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.decoder_mut().max_len = max_len;
         self
@@ -149,6 +159,13 @@ pub struct LengthDelimitedDecoder {
 impl LengthDelimitedDecoder {
     /// A decoder for `u32` big-endian prefixes and the default limit,
     /// [`DEFAULT_MAX_FRAME_LEN`].
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, LengthDelimitedDecoder};
+    /// let Decoded::Frame { frame, .. } = LengthDelimitedDecoder::new().decode(Input::new(b"\0\0\0\x01!", 0, true)) else { panic!() };
+    /// assert_eq!(frame?, &b"!"[..]);
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             prefix: Prefix::default(),
@@ -159,6 +176,13 @@ impl LengthDelimitedDecoder {
     }
 
     /// Sets the largest frame accepted, in bytes, prefix not counted.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, LengthDelimitedDecoder};
+    /// let mut decoder = LengthDelimitedDecoder::new().max_len(0);
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"\0\0\0\x01!", 0, true)) else { panic!() };
+    /// assert!(frame.is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -170,6 +194,14 @@ impl LengthDelimitedDecoder {
     /// # Panics
     ///
     /// If `width` is not 1, 2, 4 or 8.
+    ///
+    /// ```
+    /// use aiter::chunks::{ByteOrder, Decoded, Decoder, Input, LengthDelimitedDecoder};
+    /// let mut decoder = LengthDelimitedDecoder::new().prefix(1, ByteOrder::BigEndian);
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"\x02hi", 0, true)) else { panic!() };
+    /// assert_eq!(frame?, &b"hi"[..]);
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     #[must_use]
     pub fn prefix(mut self, width: usize, order: ByteOrder) -> Self {
         self.prefix = Prefix::new(width, order);
@@ -177,6 +209,15 @@ impl LengthDelimitedDecoder {
     }
 
     /// Frames seen so far, good or too long.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut frames = aiter::chunks::length_delimited(&b"\0\0\0\x01a\0\0\0\x01b"[..]);
+    /// while frames.next().await.is_some() {}
+    /// assert_eq!(frames.decoder().frames_read(), 2);
+    /// # });
+    /// ```
     pub fn frames_read(&self) -> u64 {
         self.records
     }

@@ -38,6 +38,16 @@ pub fn lines<R: AsyncRead>(reader: R) -> Lines<R> {
 impl<R> Lines<R> {
     /// Sets the longest line accepted, in bytes, without its newline (default
     /// [`DEFAULT_MAX_FRAME_LEN`]). Memory use is bounded by it, whatever the input.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"short\na line too long\nok\n"[..]).max_len(8);
+    /// assert_eq!(lines.next().await.unwrap()?, "short");
+    /// assert!(lines.next().await.unwrap().is_err()); // reported where it is...
+    /// assert_eq!(lines.next().await.unwrap()?, "ok"); // ...and the stream goes on
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.decoder_mut().splitter.max_len = max_len;
         self
@@ -64,6 +74,13 @@ pub struct LineDecoder {
 
 impl LineDecoder {
     /// A line decoder with the default limit, [`DEFAULT_MAX_FRAME_LEN`].
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, LineDecoder};
+    /// let Decoded::Frame { frame, .. } = LineDecoder::new().decode(Input::new(b"a\r\n", 0, true)) else { panic!() };
+    /// assert_eq!(frame?, "a");
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             splitter: LineSplitter::new(),
@@ -71,6 +88,12 @@ impl LineDecoder {
     }
 
     /// Sets the longest line accepted, in bytes, without its newline.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, LineDecoder};
+    /// let Decoded::Frame { frame, .. } = LineDecoder::new().max_len(2).decode(Input::new(b"abc\n", 0, true)) else { panic!() };
+    /// assert!(frame.is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.splitter.max_len = max_len;
@@ -78,6 +101,15 @@ impl LineDecoder {
     }
 
     /// Lines finished so far, good or bad.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"a\nb\n"[..]);
+    /// while lines.next().await.is_some() {}
+    /// assert_eq!(lines.decoder().lines_read(), 2);
+    /// # });
+    /// ```
     pub fn lines_read(&self) -> u64 {
         self.splitter.line
     }

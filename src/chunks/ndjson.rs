@@ -46,6 +46,17 @@ pub fn ndjson<T: DeserializeOwned, R: AsyncRead>(reader: R) -> Ndjson<R, T> {
 impl<R, T> Ndjson<R, T> {
     /// Sets the longest line accepted, in bytes, without its newline (default
     /// [`DEFAULT_MAX_FRAME_LEN`](super::DEFAULT_MAX_FRAME_LEN)).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let input: &[u8] = b"[1]\n[1,2,3,4,5,6,7,8]\n[2]\n";
+    /// let mut records = aiter::chunks::ndjson::<Vec<u8>, _>(input).max_len(8);
+    /// assert_eq!(records.next().await.unwrap()?, [1]);
+    /// assert!(records.next().await.unwrap().is_err()); // too long; the stream goes on
+    /// assert_eq!(records.next().await.unwrap()?, [2]);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.decoder_mut().splitter.max_len = max_len;
         self
@@ -73,6 +84,14 @@ pub struct NdjsonDecoder<T> {
 
 impl<T> NdjsonDecoder<T> {
     /// An NDJSON decoder with the default line limit, [`DEFAULT_MAX_FRAME_LEN`](super::DEFAULT_MAX_FRAME_LEN).
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, NdjsonDecoder};
+    /// let mut decoder = NdjsonDecoder::<u32>::new();
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"7\n", 0, true)) else { panic!() };
+    /// assert_eq!(frame?, 7);
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             splitter: LineSplitter::new(),
@@ -82,6 +101,13 @@ impl<T> NdjsonDecoder<T> {
     }
 
     /// Sets the longest line accepted, in bytes, without its newline.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, NdjsonDecoder};
+    /// let mut decoder = NdjsonDecoder::<u32>::new().max_len(2);
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"12345\n", 0, true)) else { panic!() };
+    /// assert!(frame.is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.splitter.max_len = max_len;
@@ -89,11 +115,29 @@ impl<T> NdjsonDecoder<T> {
     }
 
     /// Lines finished so far (blank and bad ones included).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut records = aiter::chunks::ndjson::<u32, _>(&b"1\n\n2\n"[..]); // a blank line too
+    /// while records.next().await.is_some() {}
+    /// assert_eq!(records.decoder().lines_read(), 3);
+    /// # });
+    /// ```
     pub fn lines_read(&self) -> u64 {
         self.splitter.line
     }
 
     /// Records decoded so far (good ones only).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut records = aiter::chunks::ndjson::<u32, _>(&b"1\n\nx\n"[..]);
+    /// while records.next().await.is_some() {}
+    /// assert_eq!(records.decoder().records_read(), 1); // "1"; the bad "x" is not one
+    /// # });
+    /// ```
     pub fn records_read(&self) -> u64 {
         self.records
     }

@@ -95,11 +95,32 @@ pin_project! {
 
 impl<R> ReadChunks<R> {
     /// Bytes read so far.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut chunks = aiter::chunks::read_chunks(&b"hello world"[..], 4);
+    /// while let Some(chunk) = chunks.next().await {
+    ///     chunk?;
+    /// }
+    /// assert_eq!(chunks.bytes_read(), 11);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn bytes_read(&self) -> u64 {
         self.total
     }
 
     /// The reader, until the stream has ended and released it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut chunks = aiter::chunks::read_chunks(&b"abc"[..], 2);
+    /// assert!(chunks.get_ref().is_some());
+    /// while chunks.next().await.is_some() {}
+    /// assert!(chunks.get_ref().is_none()); // released at the end, as a `finally` would
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn get_ref(&self) -> Option<&R> {
         self.reader.as_ref()
     }
@@ -116,6 +137,16 @@ impl<R> ReadChunks<R> {
 
     /// Takes the reader back, unless the stream has ended and released it. Bytes of
     /// chunks already returned are not in it any more.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut chunks = aiter::chunks::read_chunks(&b"abcdef"[..], 2);
+    /// assert_eq!(chunks.next().await.unwrap()?, &b"ab"[..]);
+    /// let rest: &[u8] = chunks.into_inner().unwrap(); // stop early, keep the reader
+    /// assert_eq!(rest, b"cdef");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn into_inner(self) -> Option<R> {
         self.reader
     }

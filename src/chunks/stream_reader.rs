@@ -70,6 +70,13 @@ pin_project! {
 
 impl<S, B> StreamReader<S, B> {
     /// The stream, for example to read its progress.
+    ///
+    /// ```
+    /// use futures_lite::{stream, Stream};
+    /// let chunks = stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"ab"))]);
+    /// let reader = aiter::chunks::stream_reader(chunks);
+    /// assert_eq!(reader.get_ref().size_hint(), (1, Some(1)));
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.stream
     }
@@ -86,6 +93,18 @@ impl<S, B> StreamReader<S, B> {
     }
 
     /// Takes the stream back. Bytes of the current chunk not yet read are lost.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::{stream, AsyncBufReadExt, StreamExt};
+    /// let chunks = stream::iter(["ab", "cd"].map(|s| Ok::<_, std::io::Error>(bytes::Bytes::from_static(s.as_bytes()))));
+    /// let mut reader = aiter::chunks::stream_reader(chunks);
+    /// assert_eq!(reader.fill_buf().await?, b"ab");
+    /// // The chunk being read is dropped with the reader; the stream goes on after it.
+    /// let mut rest = reader.into_inner();
+    /// assert_eq!(rest.next().await.unwrap()?, &b"cd"[..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn into_inner(self) -> S {
         self.stream
     }

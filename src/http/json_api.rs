@@ -59,6 +59,11 @@ pub enum Style {
 
 impl Style {
     /// `?page=N` from 1.
+    ///
+    /// ```
+    /// let style = aiter::http::Style::page();
+    /// assert!(matches!(style, aiter::http::Style::Page { start: 1, .. }));
+    /// ```
     pub fn page() -> Self {
         Self::Page {
             param: "page".into(),
@@ -67,6 +72,11 @@ impl Style {
     }
 
     /// `?offset=O&limit=100`.
+    ///
+    /// ```
+    /// let style = aiter::http::Style::offset();
+    /// assert!(matches!(style, aiter::http::Style::Offset { limit: 100, .. }));
+    /// ```
     pub fn offset() -> Self {
         Self::Offset {
             offset_param: "offset".into(),
@@ -76,6 +86,11 @@ impl Style {
     }
 
     /// `?cursor=C`, next cursor at `/next_cursor`.
+    ///
+    /// ```
+    /// let aiter::http::Style::Cursor { param, path } = aiter::http::Style::cursor() else { unreachable!() };
+    /// assert_eq!((param.as_str(), path.as_str()), ("cursor", "/next_cursor"));
+    /// ```
     pub fn cursor() -> Self {
         Self::Cursor {
             param: "cursor".into(),
@@ -84,6 +99,11 @@ impl Style {
     }
 
     /// The next URL at `/next` in the body.
+    ///
+    /// ```
+    /// let aiter::http::Style::Next { path } = aiter::http::Style::next() else { unreachable!() };
+    /// assert_eq!(path, "/next");
+    /// ```
     pub fn next() -> Self {
         Self::Next {
             path: "/next".into(),
@@ -153,6 +173,33 @@ impl JsonApi {
     ///
     /// When `url` is not an absolute `http` or `https` URL, or the default client
     /// can't be built.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{JsonApi, Style};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // A loopback API: pages 1 and 2 hold two items each, page 3 is empty.
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let url = format!("http://{}/items", listener.local_addr()?);
+    /// trillium_smol::config()
+    ///     .without_signals()
+    ///     .with_prebound_server(smol::net::TcpListener::try_from(listener)?)
+    ///     .spawn(|conn: trillium::Conn| async move {
+    ///         let page = match conn.querystring() { "page=1" => "[1, 2]", "page=2" => "[3, 4]", _ => "[]" };
+    ///         conn.ok(page)
+    ///     });
+    ///
+    /// let all: Vec<u32> = JsonApi::new(&url)?
+    ///     .paginator::<u32>()
+    ///     .items()
+    ///     .map(|item| item.unwrap().item)
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(all, [1, 2, 3, 4]);
+    /// assert!(JsonApi::new("ftp://example.com/items").is_err()); // http and https only
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn new(url: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let url = Url::parse(url)?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -166,6 +213,29 @@ impl JsonApi {
     /// it keeps connections alive. Whatever the client's redirect policy, aiter
     /// follows redirects itself (up to 10 a page), so that no credential follows
     /// one to another origin and no redirect leaves `https` for `http`.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{JsonApi, Style};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // A loopback API: pages 1 and 2 hold two items each, page 3 is empty.
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let url = format!("http://{}/items", listener.local_addr()?);
+    /// trillium_smol::config()
+    ///     .without_signals()
+    ///     .with_prebound_server(smol::net::TcpListener::try_from(listener)?)
+    ///     .spawn(|conn: trillium::Conn| async move {
+    ///         let page = match conn.querystring() { "page=1" => "[1, 2]", "page=2" => "[3, 4]", _ => "[]" };
+    ///         conn.ok(page)
+    ///     });
+    ///
+    /// // One client, kept alive across paginators.
+    /// let client = aiter::http::isahc::HttpClient::new()?;
+    /// let api = JsonApi::with_client(client, url::Url::parse(&url)?);
+    /// assert_eq!(api.paginator::<u32>().items().count().await, 4);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn with_client(client: impl Client, mut url: Url) -> Self {
         let requests = Requester::new(client, &mut url);
         Self {
@@ -181,6 +251,12 @@ impl JsonApi {
     /// Lets a next URL, a `Link` target or a redirect go from `https` to plain
     /// `http` (default: an error naming both URLs). Schemes other than `http` and
     /// `https` are always an error.
+    ///
+    /// ```
+    /// let api = aiter::http::JsonApi::new("https://api.example.com/items")?.allow_https_to_http(true);
+    /// # let _ = api;
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     #[must_use]
     pub fn allow_https_to_http(mut self, allow: bool) -> Self {
         self.requests.allow_https_to_http = allow;
@@ -188,6 +264,16 @@ impl JsonApi {
     }
 
     /// Sets the pagination style (default [`Style::page`]).
+    ///
+    /// ```
+    /// use aiter::http::{JsonApi, Style};
+    /// let api = JsonApi::new("https://api.example.com/items")?.style(Style::Cursor {
+    ///     param: "after".into(),
+    ///     path: "/meta/next".into(),
+    /// });
+    /// assert!(format!("{api:?}").contains("after"));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     #[must_use]
     pub fn style(mut self, style: Style) -> Self {
         self.style = style;
@@ -195,6 +281,13 @@ impl JsonApi {
     }
 
     /// Sets the JSON pointer of the items' array (default `""`: the body is the array).
+    ///
+    /// ```
+    /// // The items of {"data": [...], "next_cursor": "..."}.
+    /// let api = aiter::http::JsonApi::new("https://api.example.com/items")?.items_at("/data");
+    /// assert!(format!("{api:?}").contains("/data"));
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    /// ```
     #[must_use]
     pub fn items_at(mut self, pointer: &str) -> Self {
         pointer.clone_into(&mut self.items_at);
@@ -254,6 +347,29 @@ impl JsonApi {
     }
 
     /// Sets the largest page body read, in bytes (default [`DEFAULT_MAX_PAGE_LEN`]).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{JsonApi, Style};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // A loopback API: pages 1 and 2 hold two items each, page 3 is empty.
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let url = format!("http://{}/items", listener.local_addr()?);
+    /// trillium_smol::config()
+    ///     .without_signals()
+    ///     .with_prebound_server(smol::net::TcpListener::try_from(listener)?)
+    ///     .spawn(|conn: trillium::Conn| async move {
+    ///         let page = match conn.querystring() { "page=1" => "[1, 2]", "page=2" => "[3, 4]", _ => "[]" };
+    ///         conn.ok(page)
+    ///     });
+    ///
+    /// // Pages of at most 4 bytes: "[1, 2]" is over the limit, a page error.
+    /// let mut items = JsonApi::new(&url)?.max_page_len(4).paginator::<u32>().items();
+    /// let error = items.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.number(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn max_page_len(mut self, max_len: usize) -> Self {
         self.max_page_len = max_len;
@@ -268,6 +384,40 @@ impl JsonApi {
     }
 
     /// A paginator over this API's items, decoded as `T`.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{JsonApi, Style};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // A loopback API: pages 1 and 2 hold two items each, page 3 is empty.
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let url = format!("http://{}/items", listener.local_addr()?);
+    /// trillium_smol::config()
+    ///     .without_signals()
+    ///     .with_prebound_server(smol::net::TcpListener::try_from(listener)?)
+    ///     .spawn(|conn: trillium::Conn| async move {
+    ///         let page = match conn.querystring() { "page=1" => "[1, 2]", "page=2" => "[3, 4]", _ => "[]" };
+    ///         conn.ok(page)
+    ///     });
+    ///
+    /// // A paginator: prefetch, retries, caps and resume, as for any fetch function.
+    /// let mut items = JsonApi::new(&url)?.style(Style::page()).paginator::<u32>().prefetch(2).max_items(3).items();
+    /// let mut first = Vec::new();
+    /// while let Some(item) = items.next().await {
+    ///     first.push(item?.item);
+    /// }
+    /// assert_eq!(first, [1, 2, 3]);
+    /// let rest: Vec<u32> = JsonApi::new(&url)?
+    ///     .paginator::<u32>()
+    ///     .resume(items.position().unwrap()) // where the cap stopped
+    ///     .items()
+    ///     .map(|item| item.unwrap().item)
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(rest, [4]);
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn paginator<T: DeserializeOwned + Send + 'static>(self) -> Paginator<T> {
         let api = Arc::new(self);
         let paginator = match &api.style {

@@ -38,9 +38,7 @@ impl<T: DeserializeOwned> Decoder for JsonArrayDecoder<T> {
                 State::SkipKey => self.skip(input, pos, State::Colon { wanted: false }),
                 State::SkipItem { start } => self.skip_item(input, pos, start),
                 State::Item => self.item(input, pos),
-                State::Key { .. }
-                    if self.scanned > 0 || input.bytes.get(pos) == Some(&b'"') =>
-                {
+                State::Key { .. } if self.scanned > 0 || input.bytes.get(pos) == Some(&b'"') => {
                     self.key(input, pos)
                 }
                 _ => self.punctuation(input, pos),
@@ -238,8 +236,20 @@ impl<T: DeserializeOwned> JsonArrayDecoder<T> {
             (State::Value, b'[') if !at_target => State::Element { index: 0 },
             // The pointer leads to something else, or to a container without it.
             (State::Value, _)
-            | (State::Key { first: true } | State::Comma { in_object: true, .. }, b'}')
-            | (State::Element { index: 0 } | State::Comma { in_object: false, .. }, b']') => {
+            | (
+                State::Key { first: true }
+                | State::Comma {
+                    in_object: true, ..
+                },
+                b'}',
+            )
+            | (
+                State::Element { index: 0 }
+                | State::Comma {
+                    in_object: false, ..
+                },
+                b']',
+            ) => {
                 return Step::Done(self.no_array(at));
             }
             // A key's quote: read as a key next time round.

@@ -51,12 +51,31 @@ pub fn json_array<T: DeserializeOwned, R: AsyncRead>(reader: R) -> JsonArray<R, 
 impl<R, T> JsonArray<R, T> {
     /// Reads the array at this JSON pointer (RFC 6901: `/data`, `/result/items`,
     /// `/pages/0`); `""` is the whole document. A missing leading `/` is forgiven.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let body: &[u8] = br#"{"result": {"items": [1, 2]}}"#;
+    /// let items: Vec<u32> = aiter::chunks::json_array::<u32, _>(body).at("/result/items").try_collect().await?;
+    /// assert_eq!(items, [1, 2]);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn at(mut self, pointer: &str) -> Self {
         self.decoder_mut().set_pointer(pointer);
         self
     }
 
     /// Sets the largest item accepted, in bytes (default [`DEFAULT_MAX_FRAME_LEN`]).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut items = aiter::chunks::json_array::<String, _>(&br#"["a", "far too long", "b"]"#[..]).max_len(4);
+    /// assert_eq!(items.next().await.unwrap()?, "a");
+    /// assert!(items.next().await.unwrap().is_err()); // skipped unbuffered, reported
+    /// assert_eq!(items.next().await.unwrap()?, "b");
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.decoder_mut().max_len = max_len;
         self
@@ -118,6 +137,13 @@ pub struct JsonArrayDecoder<T> {
 
 impl<T> JsonArrayDecoder<T> {
     /// A decoder of the top-level array, with the default limit.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, JsonArrayDecoder};
+    /// let Decoded::Frame { frame, .. } = JsonArrayDecoder::<u8>::new().decode(Input::new(b"[5]", 0, true)) else { panic!() };
+    /// assert_eq!(frame?, 5);
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             pointer: Vec::new(),
@@ -134,6 +160,14 @@ impl<T> JsonArrayDecoder<T> {
 
     /// Reads the array at this JSON pointer instead (RFC 6901; `""` is the whole
     /// document).
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, JsonArrayDecoder};
+    /// let mut decoder = JsonArrayDecoder::<u8>::new().at("/a/0");
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(br#"{"a": [[9]]}"#, 0, true)) else { panic!() };
+    /// assert_eq!(frame?, 9);
+    /// # Ok::<(), aiter::chunks::FrameError>(())
+    /// ```
     #[must_use]
     pub fn at(mut self, pointer: &str) -> Self {
         self.set_pointer(pointer);
@@ -141,6 +175,13 @@ impl<T> JsonArrayDecoder<T> {
     }
 
     /// Sets the largest item accepted, in bytes.
+    ///
+    /// ```
+    /// use aiter::chunks::{Decoded, Decoder, Input, JsonArrayDecoder};
+    /// let mut decoder = JsonArrayDecoder::<u32>::new().max_len(2);
+    /// let Decoded::Frame { frame, .. } = decoder.decode(Input::new(b"[12345]", 0, true)) else { panic!() };
+    /// assert!(frame.is_err());
+    /// ```
     #[must_use]
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -148,6 +189,15 @@ impl<T> JsonArrayDecoder<T> {
     }
 
     /// Items seen so far, good or bad.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut items = aiter::chunks::json_array::<u32, _>(&b"[1, \"x\", 3]"[..]);
+    /// while items.next().await.is_some() {}
+    /// assert_eq!(items.decoder().items_read(), 3); // good or bad
+    /// # });
+    /// ```
     pub fn items_read(&self) -> u64 {
         self.items
     }
