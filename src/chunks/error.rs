@@ -92,6 +92,12 @@ pub enum FrameErrorKind {
 
 impl FrameError {
     /// An error of `kind` for the frame starting at byte `offset`.
+    ///
+    /// ```
+    /// use aiter::chunks::{FrameError, FrameErrorKind};
+    /// let error = FrameError::new(FrameErrorKind::UnexpectedEof, 120).with_line(3);
+    /// assert_eq!(error.to_string(), "line 3, byte 120: unexpected end of input");
+    /// ```
     pub fn new(kind: FrameErrorKind, offset: u64) -> Self {
         let fatal = match &kind {
             FrameErrorKind::Io(_)
@@ -127,6 +133,11 @@ impl FrameError {
     }
 
     /// Sets the 1-based line number of the frame.
+    ///
+    /// ```
+    /// use aiter::chunks::{FrameError, FrameErrorKind};
+    /// assert_eq!(FrameError::new(FrameErrorKind::UnexpectedEof, 0).with_line(7).line(), Some(7));
+    /// ```
     #[must_use]
     pub fn with_line(mut self, line: u64) -> Self {
         self.inner.line = Some(line);
@@ -134,6 +145,11 @@ impl FrameError {
     }
 
     /// Sets the 1-based record number of the frame.
+    ///
+    /// ```
+    /// use aiter::chunks::{FrameError, FrameErrorKind};
+    /// assert_eq!(FrameError::new(FrameErrorKind::UnexpectedEof, 0).with_record(2).record(), Some(2));
+    /// ```
     #[must_use]
     pub fn with_record(mut self, record: u64) -> Self {
         self.inner.record = Some(record);
@@ -141,27 +157,74 @@ impl FrameError {
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"ok\n\xff\n"[..]);
+    /// lines.next().await;
+    /// let error = lines.next().await.unwrap().unwrap_err(); // line 2 is not UTF-8
+    /// assert!(matches!(error.kind(), aiter::chunks::FrameErrorKind::InvalidUtf8));
+    /// # });
+    /// ```
     pub fn kind(&self) -> &FrameErrorKind {
         &self.inner.kind
     }
 
     /// Takes the kind out, for example to get at an [`io::Error`].
+    ///
+    /// ```
+    /// use aiter::chunks::{FrameError, FrameErrorKind};
+    /// let error = FrameError::from(std::io::Error::other("disk on fire"));
+    /// let FrameErrorKind::Io(io) = error.into_kind() else { unreachable!() };
+    /// assert_eq!(io.to_string(), "disk on fire");
+    /// ```
     pub fn into_kind(self) -> FrameErrorKind {
         self.inner.kind
     }
 
     /// The 0-based byte offset, in the whole input, of the frame's first byte (for an
     /// I/O error, of the first byte not yet decoded).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"ok\n\xff\n"[..]);
+    /// lines.next().await;
+    /// let error = lines.next().await.unwrap().unwrap_err(); // line 2 is not UTF-8
+    /// assert_eq!(error.offset(), 3); // the line's first byte
+    /// # });
+    /// ```
     pub fn offset(&self) -> u64 {
         self.inner.offset
     }
 
     /// The 1-based line number of the frame, for line-based decoders.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"ok\n\xff\n"[..]);
+    /// lines.next().await;
+    /// let error = lines.next().await.unwrap().unwrap_err(); // line 2 is not UTF-8
+    /// assert_eq!(error.line(), Some(2));
+    /// # });
+    /// ```
     pub fn line(&self) -> Option<u64> {
         self.inner.line
     }
 
     /// The 1-based record number of the frame, for record-based decoders.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut records = aiter::chunks::json_array::<u8, _>(&b"[1, 999]"[..]);
+    /// records.next().await;
+    /// let error = records.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.record(), Some(2)); // the second item is not a u8
+    /// # });
+    /// ```
     pub fn record(&self) -> Option<u64> {
         self.inner.record
     }
@@ -170,11 +233,32 @@ impl FrameError {
     /// inside a frame, and JSON syntax errors inside an array, where the next
     /// frame's start can't be found. Other errors (a line too long, a bad record) are items, and the stream
     /// goes on with the next frame.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"ok\n\xff\n"[..]);
+    /// lines.next().await;
+    /// let error = lines.next().await.unwrap().unwrap_err(); // line 2 is not UTF-8
+    /// assert!(!error.is_fatal()); // a bad line is an item; the stream goes on
+    /// # });
+    /// ```
     pub fn is_fatal(&self) -> bool {
         self.inner.fatal
     }
 
     /// The error's message without its position (what follows `: ` in `Display`).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"ok\n\xff\n"[..]);
+    /// lines.next().await;
+    /// let error = lines.next().await.unwrap().unwrap_err(); // line 2 is not UTF-8
+    /// assert_eq!(error.to_string(), "line 2, byte 3: invalid UTF-8");
+    /// assert_eq!(error.message(), "invalid UTF-8");
+    /// # });
+    /// ```
     pub fn message(&self) -> String {
         self.inner.kind.to_string()
     }

@@ -123,6 +123,16 @@ impl<R: AsyncRead, D: Decoder> Frames<R, D> {
 impl<R, D> Frames<R, D> {
     /// Sets how many bytes to ask of the reader at a time (default, and for 0,
     /// [`DEFAULT_READ_SIZE`]). Frame limits do not depend on it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// let mut small_reads = aiter::chunks::lines(&b"a\nb\n"[..]).read_size(1); // one byte a read
+    /// assert_eq!(small_reads.next().await.unwrap()?, "a"); // frames are the same
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn read_size(mut self, read_size: usize) -> Self {
         // A buffer size of 0 means the default, as everywhere in aiter.
         self.read_size = if read_size == 0 {
@@ -134,16 +144,50 @@ impl<R, D> Frames<R, D> {
     }
 
     /// The decoder, for example to read its counters.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// assert_eq!(lines.decoder().lines_read(), 1);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn decoder(&self) -> &D {
         &self.decoder
     }
 
     /// The decoder, to change its settings between frames.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// // Short lines first, then longer ones allowed: the limit changes between
+    /// // frames, the counters and the buffered bytes stay.
+    /// let mut lines = aiter::chunks::lines(&b"ab\nabcdef\n"[..]).max_len(4);
+    /// assert_eq!(lines.next().await.unwrap()?, "ab");
+    /// let decoder = std::mem::take(lines.decoder_mut());
+    /// *lines.decoder_mut() = decoder.max_len(16);
+    /// assert_eq!(lines.next().await.unwrap()?, "abcdef");
+    /// assert_eq!(lines.decoder().lines_read(), 2);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn decoder_mut(&mut self) -> &mut D {
         &mut self.decoder
     }
 
     /// The reader, until the stream has ended and released it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// assert!(lines.get_ref().is_some());
+    /// while lines.next().await.is_some() {}
+    /// assert!(lines.get_ref().is_none()); // released at the end
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn get_ref(&self) -> Option<&R> {
         self.reader.as_ref()
     }
@@ -199,17 +243,44 @@ impl<R, D> Frames<R, D> {
 
     /// The 0-based offset of the first byte not yet consumed: after the last frame
     /// returned, this is the number of input bytes it and its predecessors used.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// assert_eq!(lines.offset(), 4); // "one\n" is behind us
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
     /// Bytes of memory the buffer holds now: at most the decoder's limit plus one
     /// read, whatever the input.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// assert!(lines.buffer_capacity() <= aiter::chunks::DEFAULT_READ_SIZE);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn buffer_capacity(&self) -> usize {
         self.buffer.capacity()
     }
 
     /// Bytes read but not yet part of a returned frame.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut lines = aiter::chunks::lines(&b"one\ntwo\nthr"[..]);
+    /// assert_eq!(lines.next().await.unwrap()?, "one");
+    /// assert_eq!(lines.buffered(), b"two\nthr"); // read, not yet framed
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn buffered(&self) -> &[u8] {
         self.buffer.pending()
     }

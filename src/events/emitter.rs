@@ -296,21 +296,44 @@ impl<T> Emitter<T> {
     }
 
     /// Events queued now.
+    ///
+    /// ```
+    /// let (emitter, _events) = aiter::events::Channel::new(4).build();
+    /// emitter.emit('a').unwrap();
+    /// assert_eq!((emitter.len(), emitter.capacity(), emitter.is_empty()), (1, 4, false));
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.queue.len()
     }
 
     /// True when no event is queued.
+    ///
+    /// ```
+    /// let (emitter, _events) = aiter::events::Channel::new(4).build::<u8>();
+    /// assert!(emitter.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shared.queue.is_empty()
     }
 
     /// The queue's capacity.
+    ///
+    /// ```
+    /// let (emitter, _events) = aiter::events::Channel::new(0).build::<u8>();
+    /// assert_eq!(emitter.capacity(), 1); // a count of 0 counts as 1
+    /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity()
     }
 
     /// True once the channel is closed, failed, or its stream dropped.
+    ///
+    /// ```
+    /// let (emitter, events) = aiter::events::Channel::new(4).build::<u8>();
+    /// assert!(!emitter.is_closed());
+    /// drop(events); // the consumer left
+    /// assert!(emitter.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.queue.is_closed()
     }

@@ -120,6 +120,13 @@ pub struct Channel {
 
 impl Channel {
     /// A channel of `capacity` events (at least 1), with [`Overflow::Backpressure`].
+    ///
+    /// ```
+    /// use aiter::events::{Channel, EmitError};
+    /// let (emitter, _events) = Channel::new(1).build();
+    /// emitter.emit(1).unwrap();
+    /// assert!(matches!(emitter.emit(2), Err(EmitError::Full(2)))); // Backpressure: handed back
+    /// ```
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
@@ -129,6 +136,20 @@ impl Channel {
     }
 
     /// Sets what happens when the queue is full.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::events::{Channel, Overflow};
+    /// use futures_lite::StreamExt;
+    /// let (emitter, events) = Channel::new(2).overflow(Overflow::DropOldest).build();
+    /// for n in 1..=3 {
+    ///     emitter.emit(n).unwrap();
+    /// }
+    /// drop(emitter);
+    /// let got: Vec<u32> = events.try_collect().await.unwrap();
+    /// assert_eq!(got, [2, 3]); // 1 made room for 3
+    /// # });
+    /// ```
     #[must_use]
     pub fn overflow(mut self, overflow: Overflow) -> Self {
         self.overflow = overflow;
@@ -141,6 +162,28 @@ impl Channel {
     /// channel's pause state locked: keep hooks short, and do not emit from them.
     ///
     /// `high` is clamped to `1..=capacity`, `low` to below `high`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use aiter::events::Channel;
+    ///
+    /// let paused = Arc::new(AtomicBool::new(false));
+    /// let (on, off) = (paused.clone(), paused.clone());
+    /// let (emitter, mut events) = Channel::new(4)
+    ///     .water_marks(3, 1, move || on.store(true, Ordering::SeqCst), move || off.store(false, Ordering::SeqCst))
+    ///     .build::<u32>();
+    /// for n in 0..3 {
+    ///     emitter.emit(n).unwrap();
+    /// }
+    /// assert!(paused.load(Ordering::SeqCst)); // 3 queued: pause the source
+    /// futures_lite::future::block_on(async {
+    ///     use futures_lite::StreamExt;
+    ///     events.next().await;
+    ///     events.next().await;
+    /// });
+    /// assert!(!paused.load(Ordering::SeqCst)); // down to 1: resume it
+    /// ```
     #[must_use]
     pub fn water_marks(
         mut self,
@@ -161,6 +204,16 @@ impl Channel {
     }
 
     /// Makes the channel: an emitter and its stream.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let (emitter, mut events) = aiter::events::Channel::new(8).build();
+    /// std::thread::spawn(move || emitter.send_blocking("from a thread").unwrap());
+    /// assert_eq!(events.next().await.unwrap().unwrap(), "from a thread");
+    /// assert!(events.next().await.is_none()); // every emitter gone: the stream ends
+    /// # });
+    /// ```
     pub fn build<T>(self) -> (Emitter<T>, Events<T>) {
         let shared = Arc::new(Shared::new(self.capacity, self.overflow, self.flow));
         (
@@ -175,6 +228,25 @@ impl Channel {
     /// callbacks and returns the function that unregisters them. That function runs
     /// when the stream ends or is dropped, whichever comes first. See
     /// [`from_callbacks`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// // A callback API: one listener at a time.
+    /// let listener: Arc<Mutex<Option<aiter::events::Emitter<u32>>>> = Arc::default();
+    /// let registered = listener.clone();
+    /// let mut events = aiter::events::Channel::new(16).from_callbacks(move |emitter| {
+    ///     *registered.lock().unwrap() = Some(emitter); // socket.on('message', ...)
+    ///     move || drop(registered.lock().unwrap().take()) // socket.off('message', ...)
+    /// });
+    /// listener.lock().unwrap().as_ref().unwrap().emit(7).unwrap();
+    /// assert_eq!(events.next().await.unwrap().unwrap(), 7);
+    /// drop(events);
+    /// assert!(listener.lock().unwrap().is_none(), "unregistered when the stream was dropped");
+    /// # });
+    /// ```
     pub fn from_callbacks<T, U>(self, register: impl FnOnce(Emitter<T>) -> U) -> Events<T>
     where
         U: FnOnce() + Send + 'static,

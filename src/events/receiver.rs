@@ -114,6 +114,18 @@ impl<T> Events<T> {
     /// Closes the channel from this side: emitters get
     /// [`EmitError::Closed`](super::EmitError::Closed) from now on, and the stream
     /// ends after the events already queued.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let (emitter, mut events) = aiter::events::Channel::new(4).build();
+    /// emitter.emit(1).unwrap();
+    /// events.close(); // no more emits; what is queued still comes
+    /// assert!(emitter.emit(2).is_err());
+    /// assert_eq!(events.next().await.unwrap().unwrap(), 1);
+    /// assert!(events.next().await.is_none());
+    /// # });
+    /// ```
     pub fn close(&self) {
         self.shared.close();
     }
@@ -150,16 +162,32 @@ impl<T> Events<T> {
     }
 
     /// Events queued now.
+    ///
+    /// ```
+    /// let (emitter, events) = aiter::events::Channel::new(4).build();
+    /// emitter.emit(()).unwrap();
+    /// assert_eq!((events.len(), events.capacity(), events.is_empty()), (1, 4, false));
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.queue.len()
     }
 
     /// True when no event is queued.
+    ///
+    /// ```
+    /// let (_emitter, events) = aiter::events::Channel::new(4).build::<u8>();
+    /// assert!(events.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shared.queue.is_empty()
     }
 
     /// The queue's capacity.
+    ///
+    /// ```
+    /// let (_emitter, events) = aiter::events::Channel::new(64).build::<u8>();
+    /// assert_eq!(events.capacity(), 64);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity()
     }

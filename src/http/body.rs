@@ -34,6 +34,12 @@ pub struct Progress {
 
 impl Progress {
     /// The fraction received, from 0.0 to 1.0, when the total is known.
+    ///
+    /// ```
+    /// use aiter::http::Progress;
+    /// assert_eq!(Progress { received: 25, total: Some(100) }.fraction(), Some(0.25));
+    /// assert_eq!(Progress { received: 25, total: None }.fraction(), None);
+    /// ```
     #[allow(clippy::cast_precision_loss)] // a fraction for display
     pub fn fraction(&self) -> Option<f64> {
         match self.total {
@@ -225,6 +231,20 @@ impl<R: AsyncRead> BodyChunks<R> {
 
 impl<R> BodyChunks<R> {
     /// How much has arrived, and of how much.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let mut headers = aiter::http::isahc::http::HeaderMap::new();
+    /// headers.insert("content-length", "5".parse()?);
+    /// let response = aiter::http::Response::new(200, headers, Box::pin(&b"hello"[..]));
+    /// let mut chunks = aiter::http::body_chunks(response);
+    /// while let Some(chunk) = chunks.next().await {
+    ///     chunk?;
+    /// }
+    /// assert_eq!(chunks.progress().to_string(), "5 of 5 bytes (100%)");
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
     pub fn progress(&self) -> Progress {
         Progress {
             received: self.received,

@@ -11,6 +11,11 @@ pub struct Link {
 
 impl Link {
     /// The value of parameter `name` (case-insensitive), if present.
+    ///
+    /// ```
+    /// let links = aiter::http::parse_link_header(r#"</items?page=2>; rel="next"; title="Next""#);
+    /// assert_eq!(links[0].param("TITLE"), Some("Next"));
+    /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -20,6 +25,11 @@ impl Link {
 
     /// True if its `rel` lists `relation` (relation types are space-separated and
     /// case-insensitive: `rel="next last"` has both).
+    ///
+    /// ```
+    /// let links = aiter::http::parse_link_header(r#"</items?page=9>; rel="next last""#);
+    /// assert!(links[0].has_rel("last") && links[0].has_rel("NEXT"));
+    /// ```
     pub fn has_rel(&self, relation: &str) -> bool {
         self.param("rel").is_some_and(|rels| {
             rels.split_ascii_whitespace()

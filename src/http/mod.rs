@@ -69,6 +69,18 @@ use isahc::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 ///
 /// Takes an isahc response, a surf response (feature `surf`) or a [`Response`]
 /// of any [`Client`]. The status is not checked here: look at it first.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let mut headers = aiter::http::isahc::http::HeaderMap::new();
+/// headers.insert("content-length", "10".parse()?);
+/// // The server promised 10 bytes and sent 5: an error, not a short file.
+/// let response = aiter::http::Response::new(200, headers, Box::pin(&b"hello"[..]));
+/// let results: Vec<_> = aiter::http::body_chunks(response).collect().await;
+/// assert!(results.last().unwrap().is_err());
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+/// ```
 pub fn body_chunks(response: impl Into<Response>) -> BodyChunks<Body> {
     let response = response.into();
     let encoded = response

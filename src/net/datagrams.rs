@@ -118,6 +118,13 @@ pub struct Datagrams {
 
 impl Datagrams {
     /// The largest datagram accepted, in bytes.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let socket = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert_eq!(aiter::net::datagrams(socket, 0).max_len(), aiter::net::DEFAULT_MAX_DATAGRAM_LEN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn max_len(&self) -> usize {
         self.max_len
     }

@@ -40,16 +40,31 @@ impl FetchError {
     }
 
     /// A failure worth retrying: a dropped connection, a timeout, a 429 or 503.
+    ///
+    /// ```
+    /// let error = aiter::paginate::FetchError::transient("connection reset");
+    /// assert!(error.is_transient());
+    /// ```
     pub fn transient(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::new(true, source)
     }
 
     /// A failure that retrying will not fix: a 404, a malformed body.
+    ///
+    /// ```
+    /// let error = aiter::paginate::FetchError::permanent("malformed body");
+    /// assert!(!error.is_transient());
+    /// ```
     pub fn permanent(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::new(false, source)
     }
 
     /// Adds the HTTP status.
+    ///
+    /// ```
+    /// let error = aiter::paginate::FetchError::transient("busy").with_status(503);
+    /// assert_eq!(error.status(), Some(503));
+    /// ```
     #[must_use]
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
@@ -57,6 +72,23 @@ impl FetchError {
     }
 
     /// Adds the URL that was fetched.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.url(), Some("https://api.test/items?page=2"));
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
@@ -64,6 +96,11 @@ impl FetchError {
     }
 
     /// Adds the start of the response body, for the error message.
+    ///
+    /// ```
+    /// let error = aiter::paginate::FetchError::permanent("bad JSON").with_snippet("<html>");
+    /// assert!(error.to_string().contains("<html>"));
+    /// ```
     #[must_use]
     pub fn with_snippet(mut self, snippet: impl Into<String>) -> Self {
         self.snippet = Some(snippet.into());
@@ -71,6 +108,12 @@ impl FetchError {
     }
 
     /// Asks to wait at least this long before the next attempt (`Retry-After`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let error = aiter::paginate::FetchError::transient("slow down").with_status(429).with_retry_after(Duration::from_secs(2));
+    /// assert_eq!(error.retry_after(), Some(Duration::from_secs(2)));
+    /// ```
     #[must_use]
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
         self.retry_after = Some(delay);
@@ -88,11 +131,19 @@ impl FetchError {
     }
 
     /// True if another attempt may succeed.
+    ///
+    /// ```
+    /// assert!(aiter::paginate::FetchError::transient("timeout").is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
         self.transient
     }
 
     /// The wait the server asked for, if any.
+    ///
+    /// ```
+    /// assert_eq!(aiter::paginate::FetchError::transient("reset").retry_after(), None);
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
@@ -201,32 +252,134 @@ impl PageError {
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert!(matches!(error.kind(), aiter::paginate::PageErrorKind::Fetch(_)));
+    /// # });
+    /// ```
     pub fn kind(&self) -> &PageErrorKind {
         &self.inner.kind
     }
 
     /// The failing page's key (number, offset, cursor or URL).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.key(), &aiter::paginate::PageKey::Page(2));
+    /// # });
+    /// ```
     pub fn key(&self) -> &PageKey {
         &self.inner.key
     }
 
     /// The failing page's 1-based number among the pages of this run.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.number(), 2);
+    /// # });
+    /// ```
     pub fn number(&self) -> u64 {
         self.inner.number
     }
 
     /// Attempts made on the failing page.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.attempts(), 1); // RetryPolicy::none()
+    /// # });
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
     }
 
     /// The HTTP status of the last attempt, when there was one.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.status(), Some(410));
+    /// # });
+    /// ```
     pub fn status(&self) -> Option<u16> {
         self.fetch_error().and_then(|error| error.status)
     }
 
     /// True when the run goes on after this error (a rejected entry); false when
     /// it is the stream's last item.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert!(!error.is_item_error()); // a failed page ends the run
+    /// # });
+    /// ```
     pub fn is_item_error(&self) -> bool {
         matches!(self.inner.kind, PageErrorKind::Item { .. })
     }
@@ -247,12 +400,47 @@ impl PageError {
     }
 
     /// The start of the last response's body, when there was one.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// assert_eq!(error.snippet(), Some("{\"error\":\"gone\"}"));
+    /// # });
+    /// ```
     pub fn snippet(&self) -> Option<&str> {
         self.fetch_error()
             .and_then(|error| error.snippet.as_deref())
     }
 
     /// Where to resume: the first item not delivered.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// # let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+    /// #     if n == 2 {
+    /// #         return Err(FetchError::permanent("gone").with_status(410)
+    /// #             .with_url("https://api.test/items?page=2").with_snippet("{\"error\":\"gone\"}"));
+    /// #     }
+    /// #     Ok(Page::new(vec![n]))
+    /// # }).retry(RetryPolicy::none()).items();
+    /// # items.next().await;
+    /// let error = items.next().await.unwrap().unwrap_err(); // page 2 failed
+    /// use aiter::paginate::{PageKey, Position};
+    /// assert_eq!(error.position(), &Position::new(PageKey::Page(2), 0)); // resume from here
+    /// # });
+    /// ```
     pub fn position(&self) -> &Position {
         &self.inner.position
     }

@@ -130,6 +130,11 @@ impl<T> Page<T> {
     }
 
     /// The fingerprint set with [`Page::with_fingerprint`].
+    ///
+    /// ```
+    /// let page = aiter::paginate::Page::new(vec![1]).with_fingerprint(42);
+    /// assert_eq!(page.fingerprint(), Some(42));
+    /// ```
     pub fn fingerprint(&self) -> Option<u128> {
         self.fingerprint
     }

@@ -30,6 +30,18 @@ pub struct RateBudget {
 
 impl RateBudget {
     /// A budget of `requests` per second (values of 0 or less mean one a second).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use std::time::{Duration, Instant};
+    /// let budget = aiter::paginate::RateBudget::per_second(20.0); // one every 50 ms
+    /// let start = Instant::now();
+    /// for _ in 0..3 {
+    ///     budget.acquire().await;
+    /// }
+    /// assert!(start.elapsed() >= Duration::from_millis(100));
+    /// # });
+    /// ```
     pub fn per_second(requests: f64) -> Self {
         let requests = if requests > 0.0 { requests } else { 1.0 };
         Self {
@@ -46,6 +58,15 @@ impl RateBudget {
     ///
     /// Cancelling gives up the turn's slot without returning it: the budget stays
     /// within its rate, and may run a little under it.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let budget = aiter::paginate::RateBudget::per_second(1_000.0);
+    /// let shared = budget.clone(); // clones share the budget
+    /// budget.acquire().await;
+    /// shared.acquire().await;
+    /// # });
+    /// ```
     pub async fn acquire(&self) {
         let slot = {
             let mut next = self

@@ -42,11 +42,21 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// No retries: one attempt a page.
+    ///
+    /// ```
+    /// assert_eq!(aiter::paginate::RetryPolicy::none().max_attempts(), 1);
+    /// ```
     pub fn none() -> Self {
         Self::default().attempts(1)
     }
 
     /// Sets the attempts a page gets in all (at least 1).
+    ///
+    /// ```
+    /// use aiter::paginate::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().attempts(5).max_attempts(), 5);
+    /// assert_eq!(RetryPolicy::default().attempts(0).max_attempts(), 1); // a count of 0 counts as 1
+    /// ```
     #[must_use]
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
@@ -54,6 +64,13 @@ impl RetryPolicy {
     }
 
     /// Sets the first backoff (doubled each retry, with jitter).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = aiter::paginate::RetryPolicy::default().base_delay(Duration::from_millis(100));
+    /// let first = policy.delay(1, None);
+    /// assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100)); // with jitter
+    /// ```
     #[must_use]
     pub fn base_delay(mut self, base: Duration) -> Self {
         self.base = base;
@@ -61,6 +78,12 @@ impl RetryPolicy {
     }
 
     /// Sets the largest backoff.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = aiter::paginate::RetryPolicy::default().max_delay(Duration::from_secs(2));
+    /// assert!(policy.delay(30, None) <= Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = max_delay;
@@ -68,6 +91,13 @@ impl RetryPolicy {
     }
 
     /// Sets the longest `Retry-After` honoured.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = aiter::paginate::RetryPolicy::default().max_retry_after(Duration::from_secs(5));
+    /// // A server asking for an hour gets five seconds.
+    /// assert!(policy.delay(1, Some(Duration::from_secs(3600))) <= Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
@@ -75,12 +105,22 @@ impl RetryPolicy {
     }
 
     /// The attempts a page gets in all.
+    ///
+    /// ```
+    /// assert!(aiter::paginate::RetryPolicy::default().max_attempts() > 1);
+    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.attempts
     }
 
     /// The wait after failed attempt `attempt` (1-based), given the server's
     /// `Retry-After` if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = aiter::paginate::RetryPolicy::default();
+    /// assert!(policy.delay(1, Some(Duration::from_secs(2))) >= Duration::from_secs(2)); // Retry-After honoured
+    /// ```
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
         let full = self.base.saturating_mul(1 << exponent).min(self.max_delay);

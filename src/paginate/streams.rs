@@ -38,6 +38,21 @@ impl<T> Pages<T> {
 
     /// Where to go on from: the first page not delivered, or `None` once the
     /// source is finished.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    /// // Pages 1 and 2 hold two items each, page 3 is empty.
+    /// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+    ///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+    /// });
+    /// use aiter::paginate::{PageKey, Position};
+    /// let mut pages = pages().max_pages(1).pages();
+    /// assert_eq!(pages.next().await.unwrap().unwrap().page.items, [10, 11]);
+    /// assert!(pages.next().await.is_none());
+    /// assert_eq!(pages.position(), Some(Position::new(PageKey::Page(2), 0)));
+    /// # });
+    /// ```
     pub fn position(&self) -> Option<Position> {
         self.engine.position()
     }
@@ -169,11 +184,37 @@ impl<T> Items<T> {
     }
 
     /// Items delivered so far (error items not counted).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    /// // Pages 1 and 2 hold two items each, page 3 is empty.
+    /// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+    ///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+    /// });
+    /// let mut items = pages().items();
+    /// while items.next().await.is_some() {}
+    /// assert_eq!((items.items_delivered(), items.pages_fetched()), (4, 3));
+    /// # });
+    /// ```
     pub fn items_delivered(&self) -> u64 {
         self.delivered
     }
 
     /// Pages fetched and handed over so far.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    /// // Pages 1 and 2 hold two items each, page 3 is empty.
+    /// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+    ///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+    /// });
+    /// let mut items = pages().max_items(1).items();
+    /// while items.next().await.is_some() {}
+    /// assert_eq!(items.pages_fetched(), 1);
+    /// # });
+    /// ```
     pub fn pages_fetched(&self) -> u64 {
         self.engine.delivered
     }
