@@ -54,6 +54,15 @@ impl<R> LengthDelimited<R> {
     /// # Panics
     ///
     /// If `width` is not 1, 2, 4 or 8.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::chunks::ByteOrder;
+    /// use futures_lite::StreamExt;
+    /// let mut frames = aiter::chunks::length_delimited(&b"\x00\x02hi"[..]).prefix(2, ByteOrder::BigEndian);
+    /// assert_eq!(frames.next().await.unwrap()?, &b"hi"[..]);
+    /// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+    /// ```
     pub fn prefix(mut self, width: usize, order: ByteOrder) -> Self {
         self.decoder_mut().prefix = Prefix::new(width, order);
         self

@@ -392,6 +392,21 @@ impl PageError {
     }
 
     /// The URL of the last attempt, when known.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// # use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+    /// # use futures_lite::StreamExt;
+    /// // A next-URL paginator's error names the URL it failed on.
+    /// let mut items = Paginator::<u8>::next_urls("https://api.test/start", |_url: String| async {
+    ///     Err(FetchError::permanent("refused"))
+    /// })
+    /// .retry(RetryPolicy::none())
+    /// .items();
+    /// let error = items.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.url(), Some("https://api.test/start"));
+    /// # });
+    /// ```
     pub fn url(&self) -> Option<&str> {
         match (self.fetch_error(), &self.inner.key) {
             (Some(FetchError { url: Some(url), .. }), _) | (_, PageKey::Url(url)) => Some(url),
