@@ -69,6 +69,7 @@ mod deadline;
 mod decoder;
 mod encode;
 mod error;
+mod frame_writer;
 mod frames;
 mod length_delimited;
 mod lines;
@@ -88,8 +89,9 @@ mod ndjson;
 pub use decoder::{Decoded, Decoder, Input};
 #[cfg(feature = "json")]
 pub use encode::NdjsonEncoder;
-pub use encode::{Encoder, FrameWriter, LengthDelimitedEncoder, LineEncoder};
+pub use encode::{Encoder, LengthDelimitedEncoder, LineEncoder};
 pub use error::{FrameError, FrameErrorKind};
+pub use frame_writer::FrameWriter;
 pub use frames::{DEFAULT_READ_SIZE, Frames, FramesParts};
 #[cfg(feature = "json")]
 pub use json_array::{JsonArray, JsonArrayDecoder, json_array};

@@ -99,6 +99,7 @@
 
 mod engine;
 mod error;
+mod fetch_error;
 pub(crate) mod fingerprint;
 mod page;
 mod paginator;
@@ -106,7 +107,8 @@ mod rate;
 mod retry;
 mod streams;
 
-pub use error::{FetchError, PageError, PageErrorKind};
+pub use error::{PageError, PageErrorKind};
+pub use fetch_error::FetchError;
 pub use page::{Fetched, Page, PageKey, Position};
 pub use paginator::Paginator;
 pub use rate::RateBudget;

@@ -109,7 +109,7 @@ enum State {
     ItemEnd,
 }
 
-/// Decodes the items of a JSON array: the [`Decoder`] behind [`json_array()`].
+/// Decodes the items of a JSON array: the [`Decoder`](crate::chunks::Decoder) behind [`json_array()`].
 ///
 /// ```
 /// use aiter::chunks::{Decoded, Decoder, Input, JsonArrayDecoder};
