@@ -106,6 +106,7 @@ mod paginator;
 mod rate;
 mod retry;
 mod streams;
+mod styles;
 
 pub use error::{PageError, PageErrorKind};
 pub use fetch_error::FetchError;
