@@ -64,6 +64,13 @@
 //! }
 //! # Ok(()) }).unwrap();
 //! ```
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe on every stream here ([`Frames`] and its aliases,
+//! [`ReadChunks`], [`StreamReader`]'s reads): bytes read are kept until a frame is
+//! returned. [`FrameWriter`]'s `send`, `flush` and `close` are not: if cancelled,
+//! part of a frame may have been written.
 
 mod deadline;
 mod decoder;

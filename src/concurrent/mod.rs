@@ -2,6 +2,16 @@
 //! `limit` at a time, in source order or as they finish, without spawning tasks
 //! and without an executor of our own.
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `await Promise.all(items.map(f))` (all at once) | [`map_concurrent`](ConcurrentExt::map_concurrent)`(limit, f)`: `limit` at a time, in order |
+//! | a pool of N workers over an async iterator | [`map_unordered`](ConcurrentExt::map_unordered)`(limit, f)`: as they finish |
+//! | `Promise.all` that rejects at the first error | [`try_map_concurrent`](ConcurrentExt::try_map_concurrent): ends at the first `Err` in source order |
+//! | `for await (const x of s) await f(x)`, N at a time | [`for_each_concurrent`](ConcurrentExt::for_each_concurrent)`(limit, f).await` |
+//! | buffering by count or by time | [`batch`](ConcurrentExt::batch)`(max_len, max_wait)` |
+//!
 //! JavaScript runs a pool of promises over an async iterator; `futures-util` has
 //! `buffered` and `buffer_unordered`. [`ConcurrentExt`], implemented for every
 //! [`Stream`], gives:
@@ -52,6 +62,20 @@
 //! assert_eq!(all.len(), 9);
 //! # });
 //! ```
+//!
+//! # Limits and errors
+//!
+//! At most `limit` futures run (0 counts as 1); the ordered forms hold at most
+//! `limit` items between the source and the consumer. A batch holds at most
+//! `max_len` items (0 counts as 1). Errors are your futures' outputs; only
+//! [`try_map_concurrent`](ConcurrentExt::try_map_concurrent) stops at one.
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe on every stream here: an output leaves the stream
+//! only when it is returned, and the futures in flight keep their progress.
+//! Dropping a stream, or the [`for_each_concurrent`](ConcurrentExt::for_each_concurrent)
+//! future, drops the futures in flight.
 
 mod batch;
 mod in_flight;

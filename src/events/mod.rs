@@ -2,6 +2,17 @@
 //! `for await` loop, with a bounded
 //! queue, a stated overflow policy, and nothing lost on close.
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `socket.on('message', m => queue.push(m))` | [`channel`] or [`Channel`]: the [`Emitter`] goes into the callback (`emit`, `send_blocking`) |
+//! | `for await (const m of socketMessages(socket))` | the [`Events`] stream: `while let Some(m) = events.next().await` |
+//! | `socket.on('close', ...)` resolving the iterator | [`Emitter::close`] (or dropping every emitter): queued events first, then the end |
+//! | `socket.on('error', e => ...)` | [`Emitter::fail`]: queued events, then the error |
+//! | `socket.pause()` / `resume()` under load | [`Channel::water_marks`] hooks |
+//! | `socket.off('message', ...)` in `finally` | [`from_callbacks`]: unregistered when the stream ends or is dropped |
+//!
 //! # Semantics
 //!
 //! [`channel`] makes an [`Emitter`] (the `on('message', ...)` side) and an
@@ -48,6 +59,20 @@
 //! }
 //! # Ok::<(), aiter::events::EventsError>(()) }).unwrap();
 //! ```
+//!
+//! # Limits and errors
+//!
+//! The queue holds at most `capacity` events (a capacity of 0 counts as 1); past
+//! it the [`Overflow`] policy applies, and every value it drops or refuses is
+//! counted ([`Emitter::events_dropped`], [`Emitter::events_refused`]). The stream's
+//! only error is [`EventsError`]: the channel failed ([`Emitter::fail`]) or
+//! overflowed under [`Overflow::Fail`], after every queued event.
+//!
+//! # Cancellation safety
+//!
+//! `next()` and [`Events::next_batch`] are cancellation safe: an event leaves the
+//! queue only when it is returned. Dropping [`Emitter::send`]'s future drops its
+//! value unsent; nothing else is lost.
 
 mod emitter;
 mod receiver;

@@ -1,5 +1,16 @@
 //! Async generators: JavaScript's `async function*`, as a [`Stream`](futures_lite::Stream).
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `async function* g() { ... }` | [`generate`]`(\|y\| async move { ... })`; [`generate_local`] for one thread |
+//! | `yield x` | `y.yield_(x).await`, which answers [`Resume`]: leave the loop on `Resume::Close` |
+//! | `yield* other()` | [`y.yield_all(other).await`](Yielder::yield_all) |
+//! | `throw` inside the generator | [`try_generate`]: `?` in the body, or [`y.yield_err(e)`](Yielder::yield_err) to fail one item and go on |
+//! | `for await (const x of g())` | `while let Some(x) = g.next().await` |
+//! | `break` out of `for await` (runs `finally`) | [`Generator::close`]`().await` (runs async cleanup); dropping runs `Drop` only |
+//!
 //! # The problem
 //!
 //! A sequence that is produced by async code (fetch a page, then yield its rows;
@@ -122,6 +133,18 @@
 //!   other, none lost.
 //!
 //! [`FusedStream`]: futures_core::stream::FusedStream
+//!
+//! # Limits and errors
+//!
+//! A generator holds one item at a time between the body and the consumer:
+//! nothing to bound. Errors are whatever the body yields ([`try_generate`]).
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe: an item is taken from the body only when it is
+//! returned. [`Yielder::yield_`]'s future may be dropped (the value is delivered if
+//! it was handed over, else dropped). [`Generator::close`]'s future may be dropped
+//! too: a later `close` or `next` goes on with the cleanup.
 
 mod generator;
 mod handoff;

@@ -38,6 +38,21 @@
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 //! ```
+//!
+//! # Limits and errors
+//!
+//! A JSON API page body at most [`DEFAULT_MAX_PAGE_LEN`] (32 MiB); an event
+//! stream's event at most 8 MiB ([`EventSource::max_event_len`]); at most 10
+//! redirects a request. Errors name the URL and the HTTP status: a page's are
+//! [`PageError`](crate::paginate::PageError)s, a body's [`BodyError`]s (a body
+//! shorter than its `Content-Length` is one), an event stream's
+//! [`EventSourceError`]s (reconnections are announced as non-fatal ones).
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe on [`BodyChunks`], [`EventSource`] and the
+//! paginator's streams: a chunk, event or item leaves the stream only when it is
+//! returned.
 
 mod body;
 mod client;

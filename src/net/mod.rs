@@ -65,6 +65,21 @@
 //! assert!(messages.next().await.is_none());
 //! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 //! ```
+//!
+//! # Limits and errors
+//!
+//! Frames at most [`DEFAULT_MAX_FRAME_LEN`] (64 KiB) each way unless set; a longer
+//! one is a [`FrameError`](crate::chunks::FrameError) item, with its byte offset
+//! and line, and the connection goes on. Datagrams at most
+//! [`DEFAULT_MAX_DATAGRAM_LEN`]; a longer one is a [`DatagramError`] item.
+//! Timeouts are off until set. I/O errors end a connection's stream after every
+//! frame before them.
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe on every stream here ([`Merge`], [`Datagrams`],
+//! the framed streams): a message leaves its stream only when it is returned.
+//! The writer's `send` is not: if cancelled, part of a frame may have been written.
 
 mod datagrams;
 mod merge;

@@ -2,6 +2,15 @@
 //! 3... and yield each until an empty one) for real APIs, over any async fetch
 //! function (HTTP, a database, a gRPC call).
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `for (let page = 1; ; page++) { const r = await fetch(...) }` | [`Paginator::page_numbers`] (or [`offsets`](Paginator::offsets), [`cursors`](Paginator::cursors), [`next_urls`](Paginator::next_urls)) with your fetch function |
+//! | `for await (const page of fetchPages(url))` | [`Paginator::pages`] |
+//! | `for await (const item of fetchItems(url))` | [`Paginator::items`], each item with the position after it |
+//! | `try { ... } catch` around each `await fetch` | retries in place ([`RetryPolicy`]); a page that fails for good is a [`PageError`] item with where to resume |
+//!
 //! # Styles
 //!
 //! - [`Paginator::page_numbers`]: page 1, 2, 3... until an empty page (as the
@@ -96,6 +105,23 @@
 //! assert_eq!(all, ["db/a", "db/b"]);
 //! # });
 //! ```
+//!
+//! # Limits and errors
+//!
+//! At most `prefetch` pages are in flight or held ([`Paginator::prefetch`], 1 by
+//! default); [`Paginator::max_pages`] and [`Paginator::max_items`] cap a run, and
+//! [`Paginator::timeout`] (30 s) an attempt. A page that fails after its retries is
+//! a [`PageError`] naming the page's number, key, URL, status and attempts, with
+//! the [`Position`] to resume from; every item before it was delivered, and the
+//! stream ends. An entry a fetch function rejects is an error item and the run goes
+//! on. Loops (a cursor or URL seen before, a page repeated) are errors, not endless
+//! runs.
+//!
+//! # Cancellation safety
+//!
+//! `next()` on [`Pages`] and [`Items`] is cancellation safe: fetches in flight
+//! are kept, and an item leaves the stream only when it is returned. Dropping the
+//! stream cancels the fetches in flight; [`Items::position`] says where to go on.
 
 mod engine;
 mod error;

@@ -3,6 +3,16 @@
 //! smol's sockets (no tokio, no async-std). `wss://` (feature `wss`) goes through
 //! async-native-tls, the system's TLS (OpenSSL on Linux, as isahc uses).
 //!
+//! # From JavaScript
+//!
+//! | JavaScript | aiter |
+//! |---|---|
+//! | `const socket = new WebSocket(url)`, then `onopen` | [`connect`]`(url).await?`: connected when it returns |
+//! | `wss.on('connection', socket => ...)` (the `ws` package) | [`accept`]`(tcp).await?` |
+//! | `socket.onmessage = e => ...` | `while let Some(message) = socket.next().await` |
+//! | `socket.send(data)` | `socket.send(data).await?`: waits for room (backpressure) |
+//! | `socket.close()`, then `onclose` | [`WebSocket::close`]`().await?`; the stream ends once the peer answers |
+//!
 //! - [`connect`] (client) and [`accept`] (server) finish the opening handshake
 //!   before they return: a [`WebSocket`] is always connected.
 //! - A [`WebSocket`] is a stream of data messages (text and binary). Pings are
@@ -45,6 +55,19 @@
 //! assert_eq!(got?, ["welcome"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 //! ```
+//!
+//! # Limits and errors
+//!
+//! [`Config`]: messages and frames at most 8 MiB ([`Config::max_message_len`],
+//! [`Config::max_frame_len`]; an over-size one is an error item, the peer gets close
+//! code 1009, and the stream ends), a write buffer of at most 8 MiB + 128 KiB
+//! ([`Config::max_write_buffer_len`]), a 10 s opening handshake and a 5 s close
+//! handshake. Errors are [`WsError`] (tungstenite's).
+//!
+//! # Cancellation safety
+//!
+//! `next()` is cancellation safe. `send` and `close` are not: if cancelled, the
+//! message may or may not have gone out.
 
 mod config;
 mod connection;
