@@ -99,10 +99,18 @@
 //! method named in the table; what goes past it is an error that says where, and
 //! the stream goes on when it can.
 //!
+//! **One naming rule.** A limit on a size is `max_<thing>_len`, in bytes, a
+//! `usize` (`max_len` when the thing is the frame), and its default is
+//! `DEFAULT_MAX_<THING>_LEN`; a limit on a count is `max_<things>` (`max_pages`,
+//! `max_items`); an amount read at once is a `*_size`. A counter is named for what
+//! it counts and what happened to it: `bytes_read`, `lines_read`, `records_read`,
+//! `items_delivered`, `pages_fetched`, `events_dropped`. An option that is off by
+//! default takes the value or an `Option`, so `None` turns it off again.
+//!
 //! | what | default | set with | past it |
 //! |---|---|---|---|
 //! | a frame: line, NDJSON record, array item, length-delimited frame | 8 MiB ([`chunks::DEFAULT_MAX_FRAME_LEN`]) | `.max_len(n)` | error item, skipped unbuffered |
-//! | the same, on a socket (`net::split_lines`, `ndjson`, `length_delimited`) | 64 KiB (`net::DEFAULT_MAX_FRAME_LEN`) | `.max_len(n)` | error item, skipped unbuffered |
+//! | the same, on a socket (`net::split_lines`, `split_ndjson`, `split_length_delimited`) | 64 KiB (`net::DEFAULT_MAX_FRAME_LEN`) | `.max_len(n)` | error item, skipped unbuffered |
 //! | a Server-Sent Event | 8 MiB | `.max_len(n)`, `EventSource::max_event_len` | error item, skipped unbuffered |
 //! | a UDP datagram | 64 KiB (`net::DEFAULT_MAX_DATAGRAM_LEN`) | `datagrams(socket, n)` | error item |
 //! | a WebSocket message / frame | 8 MiB / 8 MiB | `ws::Config::max_message_len` / `max_frame_len` | error, close 1009, end |
