@@ -107,6 +107,12 @@
 //! `items_delivered`, `pages_fetched`, `events_dropped`. An option that is off by
 //! default takes the value or an `Option`, so `None` turns it off again.
 //!
+//! **Accessors.** Every wrapper gives `get_ref`, `get_mut` and `into_inner`. A
+//! stream that releases its reader when it ends (as a JavaScript `finally`
+//! would: [`chunks::Frames`], [`chunks::ReadChunks`], `http::BodyChunks`) returns
+//! them as `Option`s, `None` once released; the others return them as they are.
+//! [`chunks::Frames::into_parts`] hands over the bytes read but not yet framed.
+//!
 //! | what | default | set with | past it |
 //! |---|---|---|---|
 //! | a frame: line, NDJSON record, array item, length-delimited frame | 8 MiB ([`chunks::DEFAULT_MAX_FRAME_LEN`]) | `.max_len(n)` | error item, skipped unbuffered |

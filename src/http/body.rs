@@ -230,6 +230,52 @@ impl<R: AsyncRead> BodyChunks<R> {
 }
 
 impl<R> BodyChunks<R> {
+    /// The body's reader, until the stream has ended and released it (as
+    /// [`ReadChunks::get_ref`]).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let response = aiter::http::Response::new(200, Default::default(), Box::pin(&b"hi"[..]));
+    /// let mut chunks = aiter::http::body_chunks(response);
+    /// assert!(chunks.get_ref().is_some());
+    /// while chunks.next().await.is_some() {}
+    /// assert!(chunks.get_ref().is_none()); // released at the end
+    /// # });
+    /// ```
+    pub fn get_ref(&self) -> Option<&R> {
+        self.chunks.get_ref()
+    }
+
+    /// The body's reader, mutably, until the stream has ended.
+    ///
+    /// ```
+    /// let response = aiter::http::Response::new(200, Default::default(), Box::pin(&b"hi"[..]));
+    /// let mut chunks = aiter::http::body_chunks(response);
+    /// assert!(chunks.get_mut().is_some());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut R> {
+        self.chunks.get_mut()
+    }
+
+    /// The body's reader back, to read the rest another way; `None` once the
+    /// stream has ended.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::{AsyncReadExt, StreamExt};
+    /// let response = aiter::http::Response::new(200, Default::default(), Box::pin(&b"hello"[..]));
+    /// let mut chunks = aiter::http::body_chunks(response);
+    /// let mut rest = chunks.into_inner().unwrap();
+    /// let mut text = String::new();
+    /// rest.read_to_string(&mut text).await?;
+    /// assert_eq!(text, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn into_inner(self) -> Option<R> {
+        self.chunks.into_inner()
+    }
+
     /// How much has arrived, and of how much.
     ///
     /// ```

@@ -102,7 +102,8 @@ pub fn datagrams(socket: async_net::UdpSocket, max_len: usize) -> Datagrams {
         max_len.min(MAX_UDP_PAYLOAD_LEN)
     };
     Datagrams {
-        socket: socket.into(),
+        io: socket.clone().into(),
+        socket,
         buf: vec![0; max_len + 1],
         max_len,
     }
@@ -111,7 +112,10 @@ pub fn datagrams(socket: async_net::UdpSocket, max_len: usize) -> Datagrams {
 /// The stream returned by [`datagrams`].
 #[must_use = "streams do nothing unless polled"]
 pub struct Datagrams {
-    socket: Arc<Async<std::net::UdpSocket>>,
+    /// The socket as given, for the accessors.
+    socket: async_net::UdpSocket,
+    /// The same socket, polled for readiness.
+    io: Arc<Async<std::net::UdpSocket>>,
     buf: Vec<u8>,
     max_len: usize,
 }
@@ -128,6 +132,47 @@ impl Datagrams {
     pub fn max_len(&self) -> usize {
         self.max_len
     }
+
+    /// The socket, for example to send replies from it. A datagram holds no
+    /// buffered bytes between reads, so nothing is lost by reading it directly.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let socket = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// let address = socket.local_addr()?;
+    /// let datagrams = aiter::net::datagrams(socket, 0);
+    /// assert_eq!(datagrams.get_ref().local_addr()?, address);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn get_ref(&self) -> &async_net::UdpSocket {
+        &self.socket
+    }
+
+    /// The socket, mutably.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let socket = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut datagrams = aiter::net::datagrams(socket, 0);
+    /// datagrams.get_mut().set_ttl(8)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn get_mut(&mut self) -> &mut async_net::UdpSocket {
+        &mut self.socket
+    }
+
+    /// The socket back, to stop reading it as a stream.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let socket = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// let socket = aiter::net::datagrams(socket, 0).into_inner();
+    /// assert!(socket.local_addr().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn into_inner(self) -> async_net::UdpSocket {
+        self.socket
+    }
 }
 
 impl Stream for Datagrams {
@@ -136,10 +181,10 @@ impl Stream for Datagrams {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            if let Err(error) = ready!(this.socket.poll_readable(cx)) {
+            if let Err(error) = ready!(this.io.poll_readable(cx)) {
                 return Poll::Ready(Some(Err(DatagramError::Io(error))));
             }
-            match this.socket.get_ref().recv_from(&mut this.buf) {
+            match this.io.get_ref().recv_from(&mut this.buf) {
                 Ok((len, peer)) if len > this.max_len => {
                     let limit = this.max_len;
                     return Poll::Ready(Some(Err(DatagramError::TooLarge { peer, limit })));
@@ -158,7 +203,7 @@ impl Stream for Datagrams {
 impl fmt::Debug for Datagrams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Datagrams")
-            .field("local_addr", &self.socket.get_ref().local_addr().ok())
+            .field("local_addr", &self.socket.local_addr().ok())
             .field("max_len", &self.max_len)
             .finish_non_exhaustive()
     }
