@@ -19,7 +19,7 @@
 //! # });
 //! ```
 //!
-//! Every sequence is a [`futures_lite::Stream`]. aiter never starts or picks an
+//! Every sequence is a [`futures_lite::Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html). aiter never starts or picks an
 //! executor: it runs on smol, `futures_lite::future::block_on`, `async-executor`, or
 //! any other.
 //!

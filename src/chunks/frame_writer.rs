@@ -10,7 +10,7 @@ use super::{Encoder, FrameError, FrameErrorKind};
 /// Bytes [`FrameWriter::feed`] gathers before writing them out: 64 KiB.
 const WRITE_BATCH: usize = 64 * 1024;
 
-/// Writes items as frames to an [`AsyncWrite`]: a socket sends what a decoder on
+/// Writes items as frames to an [`AsyncWrite`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncWrite.html): a socket sends what a decoder on
 /// the other side receives.
 ///
 /// ```

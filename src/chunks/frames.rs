@@ -23,7 +23,7 @@ use super::{Decoded, Decoder, FrameError, FrameErrorKind, Input};
 pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
 
 pin_project! {
-    /// A stream of frames: reads an [`AsyncRead`] into one buffer and lets a
+    /// A stream of frames: reads an [`AsyncRead`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncRead.html) into one buffer and lets a
     /// [`Decoder`] cut frames out of it.
     ///
     /// Made by [`lines`](super::lines), [`ndjson`](super::ndjson()),

@@ -18,8 +18,8 @@
 //!
 //! # The pieces
 //!
-//! - [`read_chunks`]: any [`AsyncRead`](futures_lite::AsyncRead) as a stream of
-//!   [`Bytes`](bytes::Bytes) chunks, reusing one buffer, releasing the reader at the
+//! - [`read_chunks`]: any [`AsyncRead`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncRead.html) as a stream of
+//!   [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html) chunks, reusing one buffer, releasing the reader at the
 //!   end or on drop. [`stream_reader`] goes the other way: any stream of chunks as
 //!   an `AsyncBufRead`.
 //! - [`Frames`]: the framing engine. It reads into one buffer and asks a

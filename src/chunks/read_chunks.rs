@@ -26,7 +26,7 @@ pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// - The reader is dropped, so its resource is released, as soon as the stream
 ///   ends, or when the stream is dropped early: the `finally { releaseLock() }`
 ///   of JavaScript's `reader.releaseLock()` in `finally`, with nothing to forget.
-/// - Memory: one buffer of `chunk_size` bytes, reused. A chunk is a [`Bytes`] view
+/// - Memory: one buffer of `chunk_size` bytes, reused. A chunk is a [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html) view
 ///   into it; once you drop a chunk its memory is taken back for the next read, so
 ///   a consumer that handles chunks one at a time allocates nothing per chunk (and
 ///   a buffer taken back is not zeroed again). Small reads share one buffer. Chunks

@@ -9,7 +9,7 @@ use futures_core::Stream;
 use futures_lite::{AsyncBufRead, AsyncRead};
 use pin_project_lite::pin_project;
 
-/// Reads a stream of byte chunks as an [`AsyncBufRead`] (and [`AsyncRead`]), so any
+/// Reads a stream of byte chunks as an [`AsyncBufRead`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncBufRead.html) (and [`AsyncRead`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncRead.html)), so any
 /// chunk source (an HTTP body, a channel, a generator) can feed a decoder or any
 /// other reader-based code. The reverse of [`read_chunks`](super::read_chunks).
 ///

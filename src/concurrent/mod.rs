@@ -14,7 +14,7 @@
 //!
 //! JavaScript runs a pool of promises over an async iterator; `futures-util` has
 //! `buffered` and `buffer_unordered`. [`ConcurrentExt`], implemented for every
-//! [`Stream`], gives:
+//! [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html), gives:
 //!
 //! | method | yields | order |
 //! |---|---|---|
@@ -92,7 +92,7 @@ pub use batch::Batch;
 pub use ordered::{MapConcurrent, TryMapConcurrent};
 pub use unordered::{ForEachConcurrent, MapUnordered};
 
-/// Concurrent maps and batches for every [`Stream`]: see the
+/// Concurrent maps and batches for every [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html): see the
 /// [module docs](self).
 pub trait ConcurrentExt: Stream {
     /// Runs `map` on every item, at most `limit` at a time (0 counts as 1), and

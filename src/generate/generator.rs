@@ -37,7 +37,7 @@ mod sealed {
     impl<E> Sealed for Result<(), E> {}
 }
 
-/// An async generator: a [`Stream`] whose items a body yields, like a JavaScript
+/// An async generator: a [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) whose items a body yields, like a JavaScript
 /// `async function*`. Made by [`generate`](fn@crate::generate),
 /// [`try_generate`](crate::try_generate) and their `_local` twins.
 ///

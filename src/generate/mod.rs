@@ -1,4 +1,4 @@
-//! Async generators: JavaScript's `async function*`, as a [`Stream`](futures_lite::Stream).
+//! Async generators: JavaScript's `async function*`, as a [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html).
 //!
 //! # From JavaScript
 //!
@@ -56,7 +56,7 @@
 //!   sees [`Resume::Close`] at its yield, leaves its loop, and its cleanup `await`s
 //!   run to the end. Nothing it yields after that is delivered; a body that yields
 //!   again anyway is dropped there.
-//! - After the last item the stream returns `None` forever ([`FusedStream`]).
+//! - After the last item the stream returns `None` forever ([`FusedStream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.FusedStream.html)).
 //!
 //! # Cleanup that runs on `close()`
 //!
@@ -132,7 +132,7 @@
 //! - Two yields polled in one step (say, inside `join`) are delivered one after the
 //!   other, none lost.
 //!
-//! [`FusedStream`]: futures_core::stream::FusedStream
+//! [`FusedStream`]: https://docs.rs/futures-core/0.3/futures_core/stream/trait.FusedStream.html
 //!
 //! # Limits and errors
 //!

@@ -14,7 +14,7 @@
 //!
 //! - [isahc](https://docs.rs/isahc) is the default (libcurl underneath; no
 //!   async-std, no tokio; it runs on any executor). Its version is re-exported as
-//!   [`isahc`], so your requests and ours agree.
+//!   [`isahc`](https://docs.rs/isahc/2), so your requests and ours agree.
 //! - `surf::Client` with feature `surf`, for applications that already use surf
 //!   (with its curl client, which is isahc). **`surf` is the one aiter feature that
 //!   brings async-std**, because surf depends on it in every configuration; every

@@ -126,7 +126,7 @@ pub type Writer<S> = WriteHalf<S>;
 /// Splits a connection into a stream of frames cut by `decoder` and a writer of
 /// frames made by `encoder`, usable from two tasks. Any connection works, one
 /// that cannot be cloned too (a TLS stream): the halves share it through
-/// [`futures_lite::io::split`].
+/// [`futures_lite::io::split`](https://docs.rs/futures-lite/2/futures_lite/io/fn.split.html).
 ///
 /// Closing the writer ([`FrameWriter::close`]) shuts down the sending side only;
 /// the frames still arriving are read to the end. The decoder's limit is used as
