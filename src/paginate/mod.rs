@@ -13,13 +13,20 @@
 //!
 //! # Styles
 //!
-//! - [`Paginator::page_numbers`]: page 1, 2, 3... until an empty page (as the
-//!   JavaScript loop does), or a short one ([`Paginator::stop_on_short_page`]).
-//! - [`Paginator::offsets`]: offset/limit, ending the same way.
-//! - [`Paginator::cursors`]: each page returns the next cursor; ends when there is
-//!   none. Empty pages in the middle are passed over, not taken for the end.
-//! - [`Paginator::next_urls`]: each page returns the next URL (from a `Link` header
-//!   or the body), likewise.
+//! Each style hands its fetch function its own kind of key, so a fetch function
+//! never matches on a key of another style:
+//!
+//! - [`Paginator::page_numbers`]: `|page: u64|`, page 1, 2, 3... until an empty
+//!   page (as the JavaScript loop does), or a short one
+//!   ([`Paginator::stop_on_short_page`]).
+//! - [`Paginator::offsets`]: `|offset: u64|`, offset/limit, ending the same way.
+//! - [`Paginator::cursors`]: `|cursor: Option<String>|` (`None` for the first
+//!   page); each page returns the next cursor; ends when there is none. Empty pages
+//!   in the middle are passed over, not taken for the end.
+//! - [`Paginator::next_urls`]: `|url: String|`; each page returns the next URL (from
+//!   a `Link` header or the body), likewise.
+//!
+//! A [`Position`] names its page with a [`PageKey`], the one type for all styles.
 //!
 //! # Two streams
 //!
@@ -51,7 +58,7 @@
 //!
 //! ```
 //! # futures_lite::future::block_on(async {
-//! use aiter::paginate::{FetchError, Page, PageKey, Paginator};
+//! use aiter::paginate::{FetchError, Page, Paginator};
 //! use futures_lite::StreamExt;
 //!
 //! // async function* fetchPages() { for (let page = 1; ; page++) { ... } }
@@ -74,12 +81,14 @@
 //!
 //! The fetch function is called once a page, and each call's future must own what
 //! it uses: keep shared state (a client, a token) in an `Arc`, clone it in the
-//! closure, and move the clone into an `async move` block.
+//! closure, and move the clone into an `async move` block. (An `async` closure,
+//! `async |cursor| ...`, does not fit: its futures borrow the closure, and the
+//! paginator keeps several of them in flight after the call returns.)
 //!
 //! ```
 //! # futures_lite::future::block_on(async {
 //! use std::sync::Arc;
-//! use aiter::paginate::{FetchError, Page, PageKey, Paginator};
+//! use aiter::paginate::{FetchError, Page, Paginator};
 //! use futures_lite::StreamExt;
 //!
 //! struct Client { base: String } // an HTTP client, a database pool...

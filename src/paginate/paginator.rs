@@ -61,7 +61,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -83,7 +83,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -105,7 +105,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -129,7 +129,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -152,7 +152,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -177,7 +177,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -201,7 +201,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -294,7 +294,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.
@@ -317,7 +317,7 @@ impl<T> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// // Three pages of one item each, then an empty page.

@@ -39,7 +39,7 @@ impl<T: Send + 'static> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// let items = Paginator::page_numbers(1, 1, |n| async move {
@@ -71,7 +71,7 @@ impl<T: Send + 'static> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// let rows: Vec<u64> = (0..25).collect();
@@ -135,7 +135,7 @@ impl<T: Send + 'static> Paginator<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// use aiter::paginate::{Page, PageKey, Paginator};
+    /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
     /// let items = Paginator::next_urls("https://api.test/items", |url| async move {
