@@ -219,10 +219,12 @@ impl FrameError {
     /// ```
     /// # futures_lite::future::block_on(async {
     /// # use futures_lite::StreamExt;
-    /// let mut records = aiter::chunks::json_array::<u8, _>(&b"[1, 999]"[..]);
-    /// records.next().await;
-    /// let error = records.next().await.unwrap().unwrap_err();
-    /// assert_eq!(error.record(), Some(2)); // the second item is not a u8
+    /// // Two frames of 1 and 5 bytes; at most 4 accepted.
+    /// let input: &[u8] = b"\0\0\0\x01a\0\0\0\x05abcde";
+    /// let mut frames = aiter::chunks::length_delimited(input).max_len(4);
+    /// frames.next().await;
+    /// let error = frames.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.record(), Some(2)); // the second frame is too long
     /// # });
     /// ```
     pub fn record(&self) -> Option<u64> {
