@@ -474,3 +474,31 @@ fn the_streams_are_send_when_their_parts_are() {
     is_send(&each);
     is_send(&batches);
 }
+
+#[test]
+fn the_source_is_reachable_until_it_ends_and_handed_back_with_what_was_not_pulled() {
+    use futures_lite::stream;
+    futures_lite::future::block_on(async {
+        let mut doubled = stream::iter(1u32..=10).map_concurrent(2, |n| async move { n * 2 });
+        assert_eq!(doubled.next().await, Some(2));
+        assert!(doubled.get_ref().is_some());
+        // Items 1 and 2 were pulled (the window holds 2); the rest is the source's.
+        let rest: Vec<u32> = doubled.into_inner().unwrap().collect().await;
+        assert_eq!(rest, (3..=10).collect::<Vec<_>>());
+
+        let mut all = stream::iter(1u32..=3).map_unordered(2, |n| async move { n });
+        while all.next().await.is_some() {}
+        assert!(all.get_ref().is_none(), "an ended source is dropped");
+        assert!(all.into_inner().is_none());
+
+        let mut stopped = stream::iter(1u32..=100)
+            .try_map_concurrent(2, |n| async move { if n == 1 { Err(n) } else { Ok(n) } });
+        assert_eq!(stopped.next().await, Some(Err(1)));
+        assert!(stopped.get_mut().is_none(), "an error drops the source");
+
+        let mut batches = stream::iter(1u32..=5).batch(2, std::time::Duration::from_secs(1));
+        assert_eq!(batches.next().await, Some(vec![1, 2]));
+        let rest: Vec<u32> = batches.into_inner().unwrap().collect().await;
+        assert_eq!(rest, [3, 4, 5]);
+    });
+}
