@@ -1,8 +1,11 @@
-//! [`WebSocket`] and its halves, [`WsSender`] and [`WsReceiver`].
+//! [`WebSocket`] and its halves, [`WsSender`] and [`WsReceiver`], over one shared
+//! connection. What sends is in `sending.rs`, what receives (the close handshake
+//! and the refusal of over-size messages included) in `receiving.rs`.
+
+mod receiving;
+mod sending;
 
 use std::fmt;
-use std::future::Future;
-use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
@@ -11,11 +14,9 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
-use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use futures_lite::{AsyncRead, AsyncWrite};
-use futures_sink::Sink;
 
 use super::{Message, WsError};
 
@@ -235,226 +236,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
-    /// Sends one message: see [`WebSocket::send`].
-    ///
-    /// # Errors
-    ///
-    /// As [`WebSocket::send`].
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// let (left, right) = async_net::unix::UnixStream::pair()?;
-    /// let (client, server) = futures_lite::future::zip(
-    ///     aiter::net::ws::client("ws://localhost/", left),
-    ///     aiter::net::ws::accept(right),
-    /// ).await;
-    /// let (mut client, mut server) = (client?, server?);
-    /// use futures_lite::StreamExt;
-    /// let (mut sender, _receiver) = client.split();
-    /// sender.send(vec![1u8, 2, 3]).await?;
-    /// assert_eq!(server.next().await.unwrap()?.into_data().as_ref(), [1, 2, 3]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
-    /// ```
-    pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), WsError> {
-        let mut message = Some(message.into());
-        SendMessage {
-            shared: &self.shared,
-            message: &mut message,
-        }
-        .await
-    }
-
-    /// Starts the close handshake: see [`WebSocket::close`].
-    ///
-    /// # Errors
-    ///
-    /// As [`WebSocket::close`].
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// let (left, right) = async_net::unix::UnixStream::pair()?;
-    /// let (client, server) = futures_lite::future::zip(
-    ///     aiter::net::ws::client("ws://localhost/", left),
-    ///     aiter::net::ws::accept(right),
-    /// ).await;
-    /// let (mut client, mut server) = (client?, server?);
-    /// use futures_lite::StreamExt;
-    /// let (mut sender, mut receiver) = client.split();
-    /// let closing = async {
-    ///     sender.close().await?;
-    ///     while receiver.next().await.is_some() {}
-    ///     Ok::<_, aiter::net::ws::WsError>(())
-    /// };
-    /// let serving = async { while server.next().await.is_some() {} };
-    /// let (closed, ()) = futures_lite::future::zip(closing, serving).await;
-    /// closed?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
-    /// ```
-    pub async fn close(&mut self) -> Result<(), WsError> {
-        {
-            let mut conn = lock(&self.shared);
-            if conn.close_deadline.is_none() {
-                conn.close_deadline = Instant::now().checked_add(conn.close_timeout);
-            }
-        }
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: "".into(),
-        };
-        match self.send(Message::Close(Some(frame))).await {
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => Ok(()),
-            other => other,
-        }
-    }
-}
-
-/// Sends a message through the shared connection, locking it for each poll.
-struct SendMessage<'a, S> {
-    shared: &'a Shared<S>,
-    message: &'a mut Option<Message>,
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> Future for SendMessage<'_, S> {
-    type Output = Result<(), WsError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let mut conn = lock(this.shared);
-        poll_send(&mut conn.ws, this.message, cx)
-    }
-}
-
-/// Queues `message` once the connection can take it, then flushes.
-fn poll_send<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    message: &mut Option<Message>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<(), WsError>> {
-    if message.is_some() {
-        match Pin::new(&mut *ws).poll_ready(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-            Poll::Ready(Ok(())) => {}
-        }
-        if let Some(message) = message.take() {
-            Pin::new(&mut *ws).start_send(message)?;
-        }
-    }
-    Pin::new(ws).poll_flush(cx)
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> WsReceiver<S> {
-    /// Waits for the close deadline, once our close has gone out.
-    fn poll_close_timeout(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
-        let timer = self.close_timer.get_or_insert_with(|| Timer::at(deadline));
-        Pin::new(timer).poll(cx).map(drop)
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
-    type Item = Result<Message, WsError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        let shared = Arc::clone(&this.shared);
-        let mut conn = lock(&shared);
-        loop {
-            if conn.ended {
-                return Poll::Ready(None);
-            }
-            if let Some(refusal) = conn.refusal.take() {
-                return refuse(&mut conn, refusal, cx);
-            }
-            if conn.peer_closed {
-                // The peer's close has come (its answer to ours, or its own, which
-                // tungstenite has queued an answer to): once the answer is out, the
-                // handshake is complete and the stream ends, without waiting for
-                // the peer to drop the connection (RFC 6455 7.1.1: the server closes first).
-                if Pin::new(&mut conn.ws).poll_flush(cx).is_pending() {
-                    return Poll::Pending;
-                }
-                conn.ended = true;
-                return Poll::Ready(None);
-            }
-            match Pin::new(&mut conn.ws).poll_next(cx) {
-                Poll::Pending => {
-                    let Some(deadline) = conn.close_deadline.filter(|_| !conn.peer_closed) else {
-                        return Poll::Pending;
-                    };
-                    if this.poll_close_timeout(cx, deadline).is_pending() {
-                        return Poll::Pending;
-                    }
-                    conn.ended = true;
-                    let timeout = conn.close_timeout;
-                    let message = format!("the peer did not answer our close within {timeout:?}");
-                    let error = io::Error::new(io::ErrorKind::TimedOut, message);
-                    return Poll::Ready(Some(Err(WsError::Io(error))));
-                }
-                // After the peer's close, reading on sends our answer, then ends.
-                Poll::Ready(Some(Ok(Message::Close(_)))) => conn.peer_closed = true,
-                Poll::Ready(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
-                Poll::Ready(Some(Ok(message))) if !conn.peer_closed => {
-                    return Poll::Ready(Some(Ok(message)));
-                }
-                Poll::Ready(Some(Ok(_))) => {}
-                Poll::Ready(
-                    Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None,
-                ) => conn.ended = true,
-                Poll::Ready(Some(Err(error @ WsError::Capacity(_)))) => {
-                    conn.refusal = Some(Refusal::Send(CloseFrame {
-                        code: CloseCode::Size,
-                        reason: "message too big".into(),
-                    }));
-                    return Poll::Ready(Some(Err(error)));
-                }
-                Poll::Ready(Some(Err(error))) => {
-                    conn.ended = true;
-                    return Poll::Ready(Some(Err(error)));
-                }
-            }
-        }
-    }
-}
-
-/// Sends the close that refuses an over-size message, then ends the stream (the
-/// connection is closed when the socket is dropped).
-fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
-    conn: &mut Conn<S>,
-    refusal: Refusal,
-    cx: &mut Context<'_>,
-) -> Poll<Option<Result<Message, WsError>>> {
-    let mut message = match refusal {
-        Refusal::Send(frame) => Some(Message::Close(Some(frame))),
-        Refusal::Flush => None,
-    };
-    match poll_send(&mut conn.ws, &mut message, cx) {
-        Poll::Pending => {
-            conn.refusal = Some(match message {
-                Some(Message::Close(Some(frame))) => Refusal::Send(frame),
-                _ => Refusal::Flush,
-            });
-            Poll::Pending
-        }
-        // Whether or not the close could be sent, this side is done.
-        Poll::Ready(_) => {
-            conn.ended = true;
-            Poll::Ready(None)
-        }
-    }
-}
-
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
     type Item = Result<Message, WsError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.receiver).poll_next(cx)
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> FusedStream for WsReceiver<S> {
-    fn is_terminated(&self) -> bool {
-        lock(&self.shared).ended
     }
 }
 
