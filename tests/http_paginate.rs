@@ -427,5 +427,15 @@ fn an_invalid_header_fails_the_first_page_without_a_request_and_keeps_the_chain(
         );
         assert_eq!(error.number(), 1);
         assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was sent");
+
+        // A whole header line written as the name: its value is not printed either.
+        let paginator = api_at(&server, "/items")
+            .header("Authorization: Bearer s3cr3t", "")
+            .paginator::<Value>();
+        let (_, error) = items(paginator);
+        let error = error.expect("an invalid name is an error");
+        let message = std::error::Error::source(&error).unwrap().to_string();
+        assert!(message.contains("\"Authorization\""), "{message}");
+        assert!(!message.contains("s3cr3t"), "{message}");
     });
 }

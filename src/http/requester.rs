@@ -78,7 +78,7 @@ impl Requester {
     /// request then fails with (its value left out: it may be a secret).
     pub(crate) fn add_header(&mut self, name: &str, value: &str, sensitive: bool) {
         let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|error| format!("invalid header name {name:?}: {error}"))
+            .map_err(|error| format!("invalid header name {}: {error}", shown_name(name)))
             .and_then(|name| match HeaderValue::from_str(value) {
                 Ok(value) => Ok((name, value)),
                 Err(error) => Err(format!("invalid value for header {name}: {error}")),
@@ -197,6 +197,16 @@ impl Requester {
                 "the next URL {target} has scheme {scheme:?}, not http or https (from {from})"
             )),
         }
+    }
+}
+
+/// An invalid header name, for an error message: up to its first space or colon,
+/// since what follows may be a value someone wrote into the name
+/// (`"Authorization: Bearer ..."`).
+fn shown_name(name: &str) -> String {
+    match name.find([' ', ':', '\t']) {
+        Some(end) => format!("{:?} (and more)", &name[..end]),
+        None => format!("{name:?}"),
     }
 }
 
