@@ -57,7 +57,6 @@
 mod body;
 mod client;
 mod event_source;
-mod event_source_error;
 mod json_api;
 mod link;
 mod page_body;
