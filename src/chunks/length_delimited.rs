@@ -6,6 +6,11 @@ use futures_lite::AsyncRead;
 use super::{DEFAULT_MAX_FRAME_LEN, Decoded, Decoder, FrameError, FrameErrorKind, Frames, Input};
 
 /// A stream of length-delimited frames: see [`length_delimited()`].
+///
+/// ```
+/// let frames: aiter::chunks::LengthDelimited<&[u8]> = aiter::chunks::length_delimited(&b""[..]);
+/// # drop(frames);
+/// ```
 pub type LengthDelimited<R> = Frames<R, LengthDelimitedDecoder>;
 
 /// The frames of `reader`, each a length prefix (by default a `u32`, big-endian,

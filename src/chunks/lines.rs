@@ -6,6 +6,14 @@ use memchr::memchr;
 use super::{DEFAULT_MAX_FRAME_LEN, Decoded, Decoder, FrameError, FrameErrorKind, Frames, Input};
 
 /// A stream of the UTF-8 lines of a reader: see [`lines`].
+///
+/// ```
+/// // The type to name in a struct field or a return type.
+/// fn config_lines(text: &[u8]) -> aiter::chunks::Lines<&[u8]> {
+///     aiter::chunks::lines(text).max_len(1024)
+/// }
+/// # drop(config_lines(b"a = 1\n"));
+/// ```
 pub type Lines<R> = Frames<R, LineDecoder>;
 
 /// The UTF-8 lines of `reader`, without their `\n` or `\r\n`; a last line with no

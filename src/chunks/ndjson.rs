@@ -10,6 +10,11 @@ use super::lines::LineSplitter;
 use super::{Decoded, Decoder, FrameErrorKind, Frames, Input};
 
 /// A stream of NDJSON records: see [`ndjson()`].
+///
+/// ```
+/// let records: aiter::chunks::Ndjson<&[u8], serde_json::Value> = aiter::chunks::ndjson(&b"{}\n"[..]);
+/// # drop(records);
+/// ```
 pub type Ndjson<R, T> = Frames<R, NdjsonDecoder<T>>;
 
 /// The records of newline-delimited JSON (NDJSON, JSON Lines) in `reader`, each

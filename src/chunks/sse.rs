@@ -62,6 +62,11 @@ impl SseEvent {
 }
 
 /// A stream of the events of an event stream: see [`sse`].
+///
+/// ```
+/// let events: aiter::chunks::Sse<&[u8]> = aiter::chunks::sse(&b"data: hi\n\n"[..]);
+/// # drop(events);
+/// ```
 pub type Sse<R> = Frames<R, SseDecoder>;
 
 /// The events of a `text/event-stream` body, as a browser's `EventSource`

@@ -17,6 +17,15 @@ const ITEMS_PER_CLOCK_READING: usize = 64;
 
 pin_project! {
     /// The stream returned by [`ConcurrentExt::batch`](super::ConcurrentExt::batch).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::concurrent::{Batch, ConcurrentExt};
+    /// use futures_lite::{stream, StreamExt};
+    /// let batches: Batch<_> = stream::iter(1..=5).batch(2, std::time::Duration::from_secs(1));
+    /// assert_eq!(batches.collect::<Vec<_>>().await, [vec![1, 2], vec![3, 4], vec![5]]);
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct Batch<S: Stream> {
         #[pin]

@@ -94,6 +94,18 @@ pub use unordered::{ForEachConcurrent, MapUnordered};
 
 /// Concurrent maps and batches for every [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html): see the
 /// [module docs](self).
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::concurrent::ConcurrentExt; // brings the methods to every Stream
+/// use futures_lite::{stream, StreamExt};
+/// let lengths: Vec<usize> = stream::iter(["a", "bb", "ccc"])
+///     .map_concurrent(8, |word| async move { word.len() })
+///     .collect()
+///     .await;
+/// assert_eq!(lengths, [1, 2, 3]);
+/// # });
+/// ```
 pub trait ConcurrentExt: Stream {
     /// Runs `map` on every item, at most `limit` at a time (0 counts as 1), and
     /// yields the outputs **in source order**.

@@ -129,6 +129,15 @@ fn index(seq: u64, next_out: u64) -> usize {
 
 pin_project! {
     /// The stream returned by [`ConcurrentExt::map_concurrent`](super::ConcurrentExt::map_concurrent).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::concurrent::ConcurrentExt;
+    /// use futures_lite::{stream, StreamExt};
+    /// let squares: Vec<u32> = stream::iter(1..=4).map_concurrent(2, |n| async move { n * n }).collect().await;
+    /// assert_eq!(squares, [1, 4, 9, 16]); // in source order
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct MapConcurrent<S, F, Fut: Future> {
         #[pin]
@@ -220,6 +229,18 @@ where
 
 pin_project! {
     /// The stream returned by [`ConcurrentExt::try_map_concurrent`](super::ConcurrentExt::try_map_concurrent).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::concurrent::ConcurrentExt;
+    /// use futures_lite::{stream, StreamExt};
+    /// let results: Vec<Result<u32, String>> = stream::iter(1..=5)
+    ///     .try_map_concurrent(2, |n| async move { if n == 3 { Err(format!("item {n}")) } else { Ok(n) } })
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(results, [Ok(1), Ok(2), Err("item 3".into())]); // ends at the first error
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct TryMapConcurrent<S, F, Fut: Future> {
         #[pin]

@@ -14,6 +14,16 @@ use super::in_flight::{InFlight, pull};
 
 pin_project! {
     /// The stream returned by [`ConcurrentExt::map_unordered`](super::ConcurrentExt::map_unordered).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::concurrent::ConcurrentExt;
+    /// use futures_lite::{stream, StreamExt};
+    /// let mut done: Vec<u32> = stream::iter(1..=4).map_unordered(2, |n| async move { n }).collect().await;
+    /// done.sort(); // as they finished
+    /// assert_eq!(done, [1, 2, 3, 4]);
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct MapUnordered<S, F, Fut> {
         #[pin]
@@ -157,6 +167,17 @@ const TURNS_PER_POLL: usize = 128;
 
 pin_project! {
     /// The future returned by [`ConcurrentExt::for_each_concurrent`](super::ConcurrentExt::for_each_concurrent).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::concurrent::ConcurrentExt;
+    /// use futures_lite::stream;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// let sum = AtomicU32::new(0);
+    /// stream::iter(1..=4).for_each_concurrent(2, |n| { let sum = &sum; async move { sum.fetch_add(n, Ordering::Relaxed); } }).await;
+    /// assert_eq!(sum.into_inner(), 10);
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct ForEachConcurrent<S, F, Fut> {
         #[pin]

@@ -32,6 +32,18 @@ pub struct Emitter<T> {
 }
 
 /// Why an emitted value was not queued. Each variant gives the value back.
+///
+/// ```
+/// use aiter::events::{self, EmitError, Overflow};
+/// let (emitter, events) = events::channel(1, Overflow::DropNewest);
+/// emitter.emit("kept").unwrap();
+/// match emitter.emit("new") {
+///     Err(EmitError::Dropped(value)) => assert_eq!(value, "new"), // handed back
+///     other => panic!("{other:?}"),
+/// }
+/// drop(events);
+/// assert!(matches!(emitter.emit("late"), Err(EmitError::Closed("late"))));
+/// ```
 #[derive(PartialEq, Eq)]
 pub enum EmitError<T> {
     /// The queue is full under [`Overflow::Backpressure`]: emit again later, or use

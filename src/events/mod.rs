@@ -89,6 +89,13 @@ use shared::{Flow, Shared};
 /// What a full queue does to a new value. Each policy is named for what happens
 /// to the producer or to the values; under every one, [`Emitter::emit`] itself
 /// never waits.
+///
+/// ```
+/// use aiter::events::{self, EmitError, Overflow};
+/// let (emitter, _events) = events::channel(1, Overflow::Backpressure);
+/// emitter.emit(1).unwrap();
+/// assert!(matches!(emitter.emit(2), Err(EmitError::Full(2)))); // emit never waits
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overflow {
     /// Nothing is lost; the producer is pushed back. [`Emitter::emit`] refuses the

@@ -15,6 +15,19 @@ use futures_core::stream::FusedStream;
 use super::shared::Shared;
 
 /// Why an events stream ended with an error, after every event queued before it.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::events::{self, EventsError, Overflow};
+/// use futures_lite::StreamExt;
+/// let (emitter, mut events) = events::channel(1, Overflow::Fail);
+/// emitter.emit(1).unwrap();
+/// let _ = emitter.emit(2); // over capacity: the channel fails
+/// assert_eq!(events.next().await.unwrap().unwrap(), 1); // queued events first
+/// assert!(matches!(events.next().await.unwrap(), Err(EventsError::Overflow { capacity: 1 })));
+/// assert!(events.next().await.is_none());
+/// # });
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EventsError {
@@ -64,6 +77,18 @@ impl std::error::Error for EventsError {
 ///
 /// `next()` and [`Events::next_batch`] are cancellation safe: an event is taken from
 /// the queue only when it is returned.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let (emitter, mut events) = aiter::events::channel(8, aiter::events::Overflow::Backpressure);
+/// emitter.emit("a").unwrap();
+/// emitter.close();
+/// while let Some(event) = events.next().await {
+///     assert_eq!(event.unwrap(), "a");
+/// }
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Events<T> {
     pub(crate) shared: Arc<Shared<T>>,
@@ -362,6 +387,18 @@ enum Taken<T> {
 }
 
 /// The future returned by [`Events::next_batch`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let (emitter, mut events) = aiter::events::channel(8, aiter::events::Overflow::Backpressure);
+/// for n in 0..3 {
+///     emitter.emit(n).unwrap();
+/// }
+/// let mut batch = Vec::new();
+/// events.next_batch(&mut batch).await; // a NextBatch future
+/// assert_eq!(batch, [0, 1, 2]);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct NextBatch<'a, T> {
     events: &'a mut Events<T>,

@@ -14,6 +14,17 @@ use super::yielder::Yielder;
 /// What a generator body may return: `()` for [`generate`](fn@crate::generate), or
 /// `Result<(), E>` for [`try_generate`](crate::try_generate), whose `Err` becomes the
 /// last item. Sealed.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// // `()` ends a generate body; `Result<(), E>` ends a try_generate body, an `Err` as the last item.
+/// let plain = aiter::generate(|y| async move { let _ = y.yield_(1).await; });
+/// let fallible = aiter::try_generate(|y| async move { let _ = y.yield_ok(1).await; Err("stop") });
+/// assert_eq!(plain.collect::<Vec<_>>().await, [1]);
+/// assert_eq!(fallible.collect::<Vec<_>>().await, [Ok(1), Err("stop")]);
+/// # });
+/// ```
 pub trait Completion<T>: sealed::Sealed {
     #[doc(hidden)]
     fn into_last_item(self) -> Option<T>;
@@ -263,6 +274,16 @@ impl<T, F: Future, M: Mode> fmt::Debug for Generator<T, F, M> {
 }
 
 /// The future of [`Generator::close`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let mut g = aiter::generate(|y| async move { for i in 0.. { if y.yield_(i).await.is_close() { break; } } });
+/// assert_eq!(g.next().await, Some(0));
+/// let close = g.close(); // the Close future: awaits the body's cleanup
+/// assert_eq!(close.await, Some(()));
+/// # });
+/// ```
 #[must_use = "close does nothing unless awaited"]
 pub struct Close<'a, T, F: Future, M: Mode = Shared> {
     generator: &'a mut Generator<T, F, M>,

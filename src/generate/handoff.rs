@@ -60,6 +60,15 @@ pub trait Handoff<T>: Clone + sealed::Sealed {
 /// A generator mode: which cell carries items from the body to the stream. Sealed.
 ///
 /// The two modes are [`Shared`] (the default) and [`Local`].
+///
+/// ```
+/// use aiter::generate::{Generator, Local, Shared};
+/// fn assert_send<S: Send>(_: &S) {}
+/// let shared = aiter::generate(|y| async move { let _ = y.yield_(1).await; }); // Shared: Send
+/// assert_send(&shared);
+/// let local = aiter::generate_local(|y| async move { let _ = y.yield_(1).await; }); // Local: not Send
+/// # drop(local);
+/// ```
 pub trait Mode: sealed::Sealed + 'static {
     #[doc(hidden)]
     type Handoff<T>: Handoff<T>;

@@ -81,6 +81,21 @@ impl Resume {
 /// A yield awaited anywhere but inside its own generator's body (the `Yielder` was
 /// moved into a spawned task, a thread, or another generator's body) panics with a
 /// message saying so: the value would otherwise be handed to nobody.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::generate::Yielder;
+/// use futures_lite::StreamExt;
+/// // A helper that yields through the body's Yielder.
+/// async fn twice(y: &Yielder<u8>, value: u8) -> bool {
+///     !y.yield_(value).await.is_close() && !y.yield_(value).await.is_close()
+/// }
+/// let g = aiter::generate(|y| async move {
+///     let _ = twice(&y, 7).await;
+/// });
+/// assert_eq!(g.collect::<Vec<_>>().await, [7, 7]);
+/// # });
+/// ```
 pub struct Yielder<T, M: Mode = Shared> {
     handoff: M::Handoff<T>,
     id: GeneratorId,
@@ -207,6 +222,17 @@ impl<T, M: Mode> fmt::Debug for Yielder<T, M> {
 }
 
 /// The future of [`Yielder::yield_`]: resolves when the consumer asks for more.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let g = aiter::generate(|y| async move {
+///     let pending = y.yield_(1); // a Yield future: nothing happens until awaited
+///     let _ = pending.await;
+/// });
+/// assert_eq!(g.collect::<Vec<_>>().await, [1]);
+/// # });
+/// ```
 #[must_use = "a yield does nothing unless awaited"]
 pub struct Yield<'a, T, M: Mode = Shared> {
     yielder: &'a Yielder<T, M>,

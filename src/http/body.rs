@@ -172,6 +172,19 @@ pin_project! {
     /// # Cancellation safety
     ///
     /// `next()` is cancellation safe, as for [`ReadChunks`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let response = aiter::http::Response::new(200, Default::default(), Box::pin(&b"hello"[..]));
+    /// let mut chunks = aiter::http::body_chunks(response);
+    /// let mut body = Vec::new();
+    /// while let Some(chunk) = chunks.next().await {
+    ///     body.extend_from_slice(&chunk?);
+    /// }
+    /// assert_eq!(body, b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct BodyChunks<R> {
         #[pin]

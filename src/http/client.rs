@@ -11,9 +11,28 @@ use futures_lite::AsyncRead;
 use isahc::http::HeaderMap;
 
 /// A response body: any `AsyncRead`.
+///
+/// ```
+/// let body: aiter::http::Body = Box::pin(futures_lite::io::Cursor::new(b"any AsyncRead".to_vec()));
+/// # drop(body);
+/// ```
 pub type Body = Pin<Box<dyn AsyncRead + Send>>;
 
 /// The future a [`Client`] returns.
+///
+/// ```
+/// use aiter::http::{Client, ClientError, Response, ResponseFuture};
+/// use aiter::http::isahc::http::HeaderMap;
+///
+/// // A client that answers every request from memory (a test double, a cache...).
+/// struct Canned;
+/// impl Client for Canned {
+///     fn get<'a>(&'a self, _url: &'a str, _headers: &'a HeaderMap) -> ResponseFuture<'a> {
+///         Box::pin(async { Ok::<_, ClientError>(Response::new(200, HeaderMap::new(), Box::pin(&b"[]"[..]))) })
+///     }
+/// }
+/// # drop(Canned);
+/// ```
 pub type ResponseFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Response, ClientError>> + Send + 'a>>;
 

@@ -1,6 +1,12 @@
 //! `Link` headers (RFC 8288), parsed in one pass.
 
 /// One link of a `Link` header: its target and parameters.
+///
+/// ```
+/// let links = aiter::http::parse_link_header(r#"<https://api.test/items?page=2>; rel="next""#);
+/// assert_eq!(links[0].target, "https://api.test/items?page=2");
+/// assert!(links[0].has_rel("next"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     /// The target URI reference, as written (possibly relative).

@@ -13,9 +13,26 @@ use futures_core::Stream;
 
 /// The largest datagram [`datagrams`] accepts unless told otherwise: 64 KiB, the
 /// most UDP can carry.
+///
+/// ```
+/// assert_eq!(aiter::net::DEFAULT_MAX_DATAGRAM_LEN, 64 * 1024);
+/// ```
 pub const DEFAULT_MAX_DATAGRAM_LEN: usize = 65_536;
 
 /// Why a datagram was not delivered.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::net::DatagramError;
+/// use futures_lite::StreamExt;
+/// let receiver = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+/// let address = receiver.local_addr()?;
+/// let mut datagrams = aiter::net::datagrams(receiver, 4);
+/// let sender = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+/// sender.send_to(b"too long", address).await?;
+/// assert!(matches!(datagrams.next().await.unwrap(), Err(DatagramError::TooLarge { limit: 4, .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum DatagramError {
@@ -55,6 +72,10 @@ impl std::error::Error for DatagramError {
 
 /// The largest payload a UDP datagram can carry (its length field is 16 bits):
 /// the ceiling of [`datagrams`]'s `max_len`.
+///
+/// ```
+/// assert!(aiter::net::DEFAULT_MAX_DATAGRAM_LEN > aiter::net::MAX_UDP_PAYLOAD_LEN); // the default allows any
+/// ```
 pub const MAX_UDP_PAYLOAD_LEN: usize = 65_535;
 
 #[doc(hidden)]
@@ -110,6 +131,14 @@ pub fn datagrams(socket: async_net::UdpSocket, max_len: usize) -> Datagrams {
 }
 
 /// The stream returned by [`datagrams`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let socket = async_net::UdpSocket::bind("127.0.0.1:0").await?;
+/// let datagrams: aiter::net::Datagrams = aiter::net::datagrams(socket, 512);
+/// assert_eq!(datagrams.max_len(), 512);
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Datagrams {
     /// The socket as given, for the accessors.

@@ -118,9 +118,29 @@ pub use merge::{Merge, PeerEvent};
 pub const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 
 /// The reading half of a connection given to [`split`].
+///
+/// ```
+/// use aiter::chunks::Lines;
+/// use aiter::net::Reader;
+/// // The type of the stream `split_lines` returns, to keep in a struct.
+/// struct Peer {
+///     messages: Lines<Reader<async_net::TcpStream>>,
+/// }
+/// # let _ = |p: Peer| p.messages;
+/// ```
 pub type Reader<S> = ReadHalf<S>;
 
 /// The writing half of a connection given to [`split`].
+///
+/// ```
+/// use aiter::chunks::{FrameWriter, LineEncoder};
+/// use aiter::net::Writer;
+/// // The type of the writer `split_lines` returns, to keep in a struct.
+/// struct Peer {
+///     replies: FrameWriter<Writer<async_net::TcpStream>, LineEncoder>,
+/// }
+/// # let _ = |p: Peer| p.replies;
+/// ```
 pub type Writer<S> = WriteHalf<S>;
 
 /// Splits a connection into a stream of frames cut by `decoder` and a writer of

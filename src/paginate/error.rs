@@ -5,6 +5,22 @@ use std::fmt;
 use super::{FetchError, PageKey, Position};
 
 /// What went wrong, in a [`PageError`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::paginate::{Page, PageErrorKind, Paginator};
+/// use futures_lite::StreamExt;
+/// // A cursor API that points back at the first page.
+/// let mut items = Paginator::cursors(|_cursor: Option<String>| async move {
+///     Ok(Page::with_next(vec![1], Some("a".to_string()))) // always the same next cursor
+/// })
+/// .items();
+/// items.next().await; // page 1
+/// items.next().await; // page 2, cursor "a"
+/// let error = items.next().await.unwrap().unwrap_err(); // page 3 would be "a" again
+/// assert!(matches!(error.kind(), PageErrorKind::Loop { .. }), "{error}");
+/// # });
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PageErrorKind {
@@ -47,6 +63,22 @@ pub enum PageErrorKind {
 ///
 /// Its `Display` names the page, the URL and the HTTP status when known:
 /// `page 3 (https://api.example.com/items?page=3): HTTP 503 after 5 attempts: ...`.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::paginate::{FetchError, Page, Paginator, RetryPolicy};
+/// use futures_lite::StreamExt;
+/// let mut items = Paginator::page_numbers(1, 1, |n: u64| async move {
+///     if n == 2 { Err(FetchError::permanent("gone").with_status(410)) } else { Ok(Page::new(vec![n])) }
+/// })
+/// .retry(RetryPolicy::none())
+/// .items();
+/// assert_eq!(items.next().await.unwrap()?.item, 1); // the item before comes first
+/// let error = items.next().await.unwrap().unwrap_err();
+/// assert_eq!((error.number(), error.status()), (2, Some(410)));
+/// assert!(error.to_string().starts_with("page 2"), "{error}");
+/// # Ok::<(), aiter::paginate::PageError>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct PageError {
     // Boxed: the error is rare and large, and keeps every `Result` of an item small.

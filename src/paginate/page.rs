@@ -6,6 +6,13 @@ use std::fmt;
 use super::FetchError;
 
 /// Which page to fetch: what a fetch function is asked for.
+///
+/// ```
+/// use aiter::paginate::{PageKey, Position};
+/// let start = Position::new(PageKey::Cursor(Some("abc".into())), 0);
+/// assert_eq!(start.key.to_string(), "cursor \"abc\"");
+/// assert_eq!(PageKey::Page(3).to_string(), "page 3");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "json", serde(rename_all = "lowercase"))]
@@ -216,6 +223,19 @@ impl<T: PartialEq> PartialEq for Page<T> {
 
 /// A page as the [`Pages`](super::Pages) stream delivers it: the page, where it came
 /// from, and what it took.
+///
+/// ```
+/// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+/// use futures_lite::StreamExt;
+/// // Pages 1 and 2 hold two items each, page 3 is empty.
+/// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+/// });
+/// let mut fetched = pages().pages();
+/// let first = fetched.next().await.unwrap()?;
+/// assert_eq!((first.number, first.attempts, first.page.items), (1, 1, vec![10, 11]));
+/// # Ok::<(), aiter::paginate::PageError>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Fetched<T> {

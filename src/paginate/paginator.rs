@@ -28,6 +28,18 @@ pub(super) enum Chain {
 
 /// A paginated source: the settings, then [`Paginator::pages`] or
 /// [`Paginator::items`] to read it. See the [module docs](super).
+///
+/// ```
+/// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+/// use futures_lite::StreamExt;
+/// // Pages 1 and 2 hold two items each, page 3 is empty.
+/// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+/// });
+/// let first_three: Vec<u64> = pages().prefetch(2).max_items(3).items().map(|i| i.unwrap().item).collect().await;
+/// assert_eq!(first_three, [10, 11, 20]);
+/// # });
+/// ```
 #[must_use = "a paginator does nothing until read with pages() or items()"]
 pub struct Paginator<T> {
     pub(super) fetch: FetchFn<T>,

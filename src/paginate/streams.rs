@@ -22,6 +22,18 @@ use super::{FetchError, Fetched, PageError, PageErrorKind, PageKey, Position};
 ///
 /// `next()` is cancellation safe: fetches in flight are kept, and a page is
 /// removed only when it is returned.
+///
+/// ```
+/// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+/// use futures_lite::StreamExt;
+/// // Pages 1 and 2 hold two items each, page 3 is empty.
+/// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+/// });
+/// let numbers: Vec<u64> = pages().pages().map(|page| page.unwrap().number).collect().await;
+/// assert_eq!(numbers, [1, 2, 3]); // the empty page 3 is delivered too, and ends it
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<T> {
     engine: Engine<T>,
@@ -93,6 +105,21 @@ impl<T> fmt::Debug for Pages<T> {
 }
 
 /// An item with the position to resume *after* it.
+///
+/// ```
+/// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+/// use futures_lite::StreamExt;
+/// // Pages 1 and 2 hold two items each, page 3 is empty.
+/// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+/// });
+/// let mut items = pages().items();
+/// let first = items.next().await.unwrap().unwrap();
+/// // Resume after the first item: the rest, nothing twice.
+/// let rest: Vec<u64> = pages().resume(first.after).items().map(|i| i.unwrap().item).collect().await;
+/// assert_eq!(rest, [11, 20, 21]);
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Positioned<T> {
@@ -119,6 +146,22 @@ pub struct Positioned<T> {
 /// # Cancellation safety
 ///
 /// `next()` is cancellation safe.
+///
+/// ```
+/// # futures_lite::future::block_on(async {use aiter::paginate::{Page, Paginator};
+/// use futures_lite::StreamExt;
+/// // Pages 1 and 2 hold two items each, page 3 is empty.
+/// let pages = || Paginator::page_numbers(1, 1, |n: u64| async move {
+///     Ok(Page::new(if n <= 2 { vec![n * 10, n * 10 + 1] } else { vec![] }))
+/// });
+/// let mut items = pages().items();
+/// let mut all = Vec::new();
+/// while let Some(item) = items.next().await {
+///     all.push(item?.item);
+/// }
+/// assert_eq!(all, [10, 11, 20, 21]);
+/// # Ok::<(), aiter::paginate::PageError>(()) }).unwrap();
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<T> {
     engine: Engine<T>,

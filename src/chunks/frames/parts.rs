@@ -148,6 +148,18 @@ impl<R, D> Frames<R, D> {
 }
 
 /// The parts of a [`Frames`], from [`Frames::into_parts`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// // A line-based greeting, then another protocol on the same connection.
+/// let mut lines = aiter::chunks::lines(&b"HELLO\n\x00\x01binary"[..]);
+/// assert_eq!(lines.next().await.unwrap()?, "HELLO");
+/// let parts = lines.into_parts();
+/// assert_eq!(parts.buffered, b"\x00\x01binary"); // read already: not lost
+/// assert_eq!(parts.offset, 6);
+/// # Ok::<(), aiter::chunks::FrameError>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct FramesParts<R, D> {

@@ -14,6 +14,11 @@ use super::json_scan::ValueScan;
 use super::{DEFAULT_MAX_FRAME_LEN, Decoded, FrameError, FrameErrorKind, Frames};
 
 /// A stream of the items of a JSON array: see [`json_array()`].
+///
+/// ```
+/// let items: aiter::chunks::JsonArray<&[u8], u32> = aiter::chunks::json_array(&b"[1, 2]"[..]);
+/// # drop(items);
+/// ```
 pub type JsonArray<R, T> = Frames<R, JsonArrayDecoder<T>>;
 
 /// The items of the top-level JSON array in `reader`, each decoded into a `T` as

@@ -9,6 +9,17 @@ use crate::chunks::FrameError;
 use crate::paginate::FetchError;
 
 /// What went wrong with an [`EventSource`](super::EventSource), and where.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+/// let mut feed = aiter::http::EventSource::new("http://127.0.0.1:9/feed")?;
+/// let error = feed.next().await.unwrap().unwrap_err();
+/// assert_eq!(error.url(), "http://127.0.0.1:9/feed");
+/// assert!(error.reconnect_delay().is_some()); // not fatal: it will try again
+/// feed.close();
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct EventSourceError {
     pub(super) kind: EventSourceErrorKind,
@@ -17,6 +28,19 @@ pub struct EventSourceError {
 }
 
 /// The kinds of [`EventSourceError`].
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use aiter::http::{EventSource, EventSourceErrorKind};
+/// use futures_lite::StreamExt;
+/// // Nothing listens on port 9: the feed announces a reconnection and goes on.
+/// let mut feed = EventSource::new("http://127.0.0.1:9/feed")?;
+/// let error = feed.next().await.unwrap().unwrap_err();
+/// assert!(matches!(error.kind(), EventSourceErrorKind::Reconnecting { .. }));
+/// assert!(!error.is_fatal());
+/// feed.close();
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EventSourceErrorKind {

@@ -23,6 +23,10 @@ use crate::paginate::fingerprint::Fingerprinter;
 use crate::paginate::{FetchError, Page, PageKey, Paginator};
 
 /// The largest page body [`JsonApi`] reads unless told otherwise: 32 MiB.
+///
+/// ```
+/// assert_eq!(aiter::http::DEFAULT_MAX_PAGE_LEN, 32 << 20);
+/// ```
 pub const DEFAULT_MAX_PAGE_LEN: usize = 32 * 1024 * 1024;
 
 /// The old name of [`DEFAULT_MAX_PAGE_LEN`].

@@ -1,6 +1,15 @@
 //! [`Style`]: how a JSON API pages its results.
 
 /// How a JSON API pages its results.
+///
+/// ```
+/// use aiter::http::{JsonApi, Style};
+/// // `?after=...`, with the next cursor at `/meta/next` in each body.
+/// let api = JsonApi::new("https://api.example.com/items")?
+///     .style(Style::Cursor { param: "after".into(), path: "/meta/next".into() });
+/// # drop(api);
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Style {
     /// `?page=N`: numbers from `start`, until an empty page.
