@@ -10,6 +10,12 @@ use futures_lite::future::block_on;
 #[test]
 fn overflow_wait_is_backpressure() {
     assert_eq!(Overflow::Wait, Overflow::Backpressure);
+    // The old name works in patterns too.
+    let named = match Overflow::Backpressure {
+        Overflow::Wait => "wait",
+        _ => "other",
+    };
+    assert_eq!(named, "wait");
     let (emitter, events) = events::channel(1, Overflow::Wait);
     emitter.emit(1).unwrap();
     assert!(emitter.emit(2).is_err());
