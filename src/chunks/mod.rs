@@ -84,6 +84,7 @@ mod read_buffer;
 mod read_chunks;
 mod sse;
 mod sse_encoder;
+mod sse_event;
 mod stream_reader;
 
 #[cfg(feature = "json")]
@@ -107,8 +108,9 @@ pub use lines::{LineDecoder, Lines, lines};
 #[cfg(feature = "json")]
 pub use ndjson::{Ndjson, NdjsonDecoder, ndjson};
 pub use read_chunks::{DEFAULT_CHUNK_SIZE, ReadChunks, read_chunks};
-pub use sse::{Sse, SseDecoder, SseEvent, sse};
+pub use sse::{Sse, SseDecoder, sse};
 pub use sse_encoder::SseEncoder;
+pub use sse_event::SseEvent;
 pub use stream_reader::{StreamReader, stream_reader};
 
 /// The longest frame a decoder accepts unless told otherwise: 8 MiB.
