@@ -75,6 +75,7 @@
 //! value unsent; nothing else is lost.
 
 mod emitter;
+mod error;
 mod receiver;
 mod shared;
 
@@ -82,7 +83,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 pub use emitter::{EmitError, Emitter};
-pub use receiver::{Events, EventsError, NextBatch};
+pub use error::EventsError;
+pub use receiver::{Events, NextBatch};
 
 use shared::{Flow, Shared};
 
