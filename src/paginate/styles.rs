@@ -163,6 +163,22 @@ impl<T: Send + 'static> Paginator<T> {
         )
     }
 
+    /// A paginator whose fetch function takes whole keys, for a fetcher that serves
+    /// every style in one function ([`JsonApi`](crate::http) does): the style is the
+    /// start key's, `step` the numbered styles' step.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn over_keys<F, Fut>(start: PageKey, step: u64, fetch: F) -> Self
+    where
+        F: Fn(PageKey) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Page<T>, FetchError>> + Send + 'static,
+    {
+        let chain = match start {
+            PageKey::Page(_) | PageKey::Offset(_) => Chain::Numbered { step: step.max(1) },
+            PageKey::Cursor(_) | PageKey::Url(_) => Chain::Linked,
+        };
+        Self::new(chain, start, fetch)
+    }
+
     /// A paginator whose fetch function is given whole keys; `fetch` hands back a
     /// key of another style (from a [`Position`] of another paginator given to
     /// [`Paginator::resume`]), which fails its page instead of reaching the user's

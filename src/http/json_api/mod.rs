@@ -9,8 +9,6 @@ pub(crate) use fetch::parse_retry_after;
 pub use style::Style;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use isahc::HttpClient;
@@ -20,7 +18,7 @@ use url::Url;
 use super::client::Client;
 use super::requester::{Requester, redact};
 use crate::paginate::fingerprint::Fingerprinter;
-use crate::paginate::{FetchError, Page, PageKey, Paginator};
+use crate::paginate::{PageKey, Paginator};
 
 /// The largest page body [`JsonApi`] reads unless told otherwise: 32 MiB.
 ///
@@ -335,18 +333,21 @@ impl JsonApi {
     /// ```
     pub fn paginator<T: DeserializeOwned + Send + 'static>(self) -> Paginator<T> {
         let api = Arc::new(self);
-        let paginator = match &api.style {
-            Style::Page { start, .. } => {
-                Paginator::page_numbers(*start, 1, fetch_by(&api, PageKey::Page))
-            }
-            Style::Offset { limit, .. } => {
-                Paginator::offsets(0, *limit, fetch_by(&api, PageKey::Offset))
-            }
-            Style::Cursor { .. } => Paginator::cursors(fetch_by(&api, PageKey::Cursor)),
-            Style::Link | Style::Next { .. } => {
-                Paginator::next_urls(api.url.to_string(), fetch_by(&api, PageKey::Url))
+        // One fetch function for every style: JsonApi::fetch takes whole keys.
+        let fetch = {
+            let api = api.clone();
+            move |key: PageKey| {
+                let api = api.clone();
+                async move { api.fetch(key).await }
             }
         };
+        let (start, step) = match &api.style {
+            Style::Page { start, .. } => (PageKey::Page(*start), 1),
+            Style::Offset { limit, .. } => (PageKey::Offset(0), *limit),
+            Style::Cursor { .. } => (PageKey::Cursor(None), 1),
+            Style::Link | Style::Next { .. } => (PageKey::Url(api.url.to_string()), 1),
+        };
+        let paginator = Paginator::over_keys(start, step, fetch);
         let hint = match &api.style {
             Style::Page { param, .. } => format!("does the API take the parameter `{param}`?"),
             Style::Offset {
@@ -375,22 +376,3 @@ impl fmt::Debug for JsonApi {
             .finish_non_exhaustive()
     }
 }
-
-/// A fetch function for one style: its key made a [`PageKey`] again, so one
-/// [`JsonApi::fetch`] serves every style.
-fn fetch_by<K: 'static, T>(
-    api: &Arc<JsonApi>,
-    key: fn(K) -> PageKey,
-) -> impl Fn(K) -> BoxedFetch<T> + Send + Sync + 'static
-where
-    T: DeserializeOwned + Send + 'static,
-{
-    let api = api.clone();
-    move |value| {
-        let api = api.clone();
-        let key = key(value);
-        Box::pin(async move { api.fetch(key).await })
-    }
-}
-
-type BoxedFetch<T> = Pin<Box<dyn Future<Output = Result<Page<T>, FetchError>> + Send>>;
