@@ -52,47 +52,6 @@ impl<S: Stream> Batch<S> {
     }
 }
 
-impl<S: Stream> Batch<S> {
-    /// The source stream, until it has ended and been dropped.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let s = stream::iter([1u32, 2, 3]).batch(2, std::time::Duration::from_secs(1));
-    /// assert!(s.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.source.as_ref()
-    }
-
-    /// The source stream, mutably, until it has ended.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let mut s = stream::iter([1u32, 2, 3]).batch(2, std::time::Duration::from_secs(1));
-    /// assert!(s.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.source.as_mut()
-    }
-
-    /// The source stream back: the items of a batch not yet yielded are dropped; `None` once it has ended.
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::{stream, StreamExt};
-    /// let s = stream::iter([1u32, 2, 3]).batch(2, std::time::Duration::from_secs(1));
-    /// let rest: Vec<u32> = s.into_inner().unwrap().collect().await;
-    /// assert_eq!(rest, [1, 2, 3]); // nothing was pulled yet
-    /// # });
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.source
-    }
-}
-
 impl<S: Stream> Stream for Batch<S> {
     type Item = Vec<S::Item>;
 
@@ -170,3 +129,9 @@ impl<S: Stream> fmt::Debug for Batch<S> {
             .finish_non_exhaustive()
     }
 }
+
+source_accessors!(impl[S: Stream] Batch<S>,
+    source,
+    "stream::iter([1u32, 2, 3]).batch(2, std::time::Duration::from_secs(1))",
+    "the items of a batch not yet yielded are dropped"
+);

@@ -77,6 +77,55 @@
 //! Dropping a stream, or the [`for_each_concurrent`](ConcurrentExt::for_each_concurrent)
 //! future, drops the futures in flight.
 
+/// `get_ref`, `get_mut` and `into_inner` on an adapter: its source stream, held
+/// until it ends (or an error stops the try form) and then dropped. `$make` builds
+/// one over `1, 2, 3` for the examples; `$dropped` says what `into_inner` drops.
+macro_rules! source_accessors {
+    (impl[$($generics:tt)*] $ty:ty, $($field:ident).+, $make:literal, $dropped:literal) => {
+        impl<$($generics)*> $ty {
+            /// The source stream, until it has ended (or an error has stopped the try
+            /// form) and been dropped.
+            ///
+            /// ```
+            /// use aiter::concurrent::ConcurrentExt;
+            /// use futures_lite::stream;
+            #[doc = concat!("let s = ", $make, ";")]
+            /// assert!(s.get_ref().is_some());
+            /// ```
+            pub fn get_ref(&self) -> Option<&S> {
+                self.$($field).+.as_ref()
+            }
+
+            /// The source stream, mutably, until it has ended.
+            ///
+            /// ```
+            /// use aiter::concurrent::ConcurrentExt;
+            /// use futures_lite::stream;
+            #[doc = concat!("let mut s = ", $make, ";")]
+            /// assert!(s.get_mut().is_some());
+            /// ```
+            pub fn get_mut(&mut self) -> Option<&mut S> {
+                self.$($field).+.as_mut()
+            }
+
+            #[doc = concat!("The source stream back, with what was not pulled yet (", $dropped, "); `None` once it has ended.")]
+            ///
+            /// ```
+            /// # futures_lite::future::block_on(async {
+            /// use aiter::concurrent::ConcurrentExt;
+            /// use futures_lite::{stream, StreamExt};
+            #[doc = concat!("let s = ", $make, ";")]
+            /// let rest: Vec<u32> = s.into_inner().unwrap().collect().await;
+            /// assert_eq!(rest, [1, 2, 3]); // nothing was pulled yet
+            /// # });
+            /// ```
+            pub fn into_inner(self) -> Option<S> {
+                self.$($field).+
+            }
+        }
+    };
+}
+
 mod batch;
 mod in_flight;
 mod ordered;

@@ -158,47 +158,6 @@ where
     }
 }
 
-impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
-    /// The source stream, until it has ended and been dropped.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let s = stream::iter([1u32, 2, 3]).map_concurrent(2, |n| async move { n * 2 });
-    /// assert!(s.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.inner.source.as_ref()
-    }
-
-    /// The source stream, mutably, until it has ended.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let mut s = stream::iter([1u32, 2, 3]).map_concurrent(2, |n| async move { n * 2 });
-    /// assert!(s.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.inner.source.as_mut()
-    }
-
-    /// The source stream back: the futures in flight are dropped; `None` once it has ended.
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::{stream, StreamExt};
-    /// let s = stream::iter([1u32, 2, 3]).map_concurrent(2, |n| async move { n * 2 });
-    /// let rest: Vec<u32> = s.into_inner().unwrap().collect().await;
-    /// assert_eq!(rest, [1, 2, 3]); // nothing was pulled yet
-    /// # });
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.inner.source
-    }
-}
-
 impl<S, F, Fut> Stream for MapConcurrent<S, F, Fut>
 where
     S: Stream,
@@ -261,47 +220,6 @@ where
     }
 }
 
-impl<S, F, Fut: Future> TryMapConcurrent<S, F, Fut> {
-    /// The source stream, until it has ended (or an error has stopped it) and been dropped.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let s = stream::iter([1u32, 2, 3]).try_map_concurrent(2, |n| async move { Ok::<_, ()>(n) });
-    /// assert!(s.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.inner.source.as_ref()
-    }
-
-    /// The source stream, mutably, until it has ended (or an error has stopped it).
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let mut s = stream::iter([1u32, 2, 3]).try_map_concurrent(2, |n| async move { Ok::<_, ()>(n) });
-    /// assert!(s.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.inner.source.as_mut()
-    }
-
-    /// The source stream back: the futures in flight are dropped; `None` once it has ended (or an error has stopped it).
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::{stream, StreamExt};
-    /// let s = stream::iter([1u32, 2, 3]).try_map_concurrent(2, |n| async move { Ok::<_, ()>(n) });
-    /// let rest: Vec<u32> = s.into_inner().unwrap().collect().await;
-    /// assert_eq!(rest, [1, 2, 3]); // nothing was pulled yet
-    /// # });
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.inner.source
-    }
-}
-
 impl<S, F, Fut, T, E> Stream for TryMapConcurrent<S, F, Fut>
 where
     S: Stream,
@@ -356,3 +274,15 @@ impl<S, F, Fut: Future> fmt::Debug for TryMapConcurrent<S, F, Fut> {
             .finish()
     }
 }
+
+source_accessors!(impl[S, F, Fut: Future] MapConcurrent<S, F, Fut>,
+    inner.source,
+    "stream::iter([1u32, 2, 3]).map_concurrent(2, |n| async move { n * 2 })",
+    "the futures in flight are dropped"
+);
+
+source_accessors!(impl[S, F, Fut: Future] TryMapConcurrent<S, F, Fut>,
+    inner.source,
+    "stream::iter([1u32, 2, 3]).try_map_concurrent(2, |n| async move { Ok::<_, ()>(n) })",
+    "the futures in flight are dropped"
+);

@@ -52,47 +52,6 @@ where
     }
 }
 
-impl<S, F, Fut> MapUnordered<S, F, Fut> {
-    /// The source stream, until it has ended and been dropped.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let s = stream::iter([1u32, 2, 3]).map_unordered(2, |n| async move { n });
-    /// assert!(s.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.source.as_ref()
-    }
-
-    /// The source stream, mutably, until it has ended.
-    ///
-    /// ```
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::stream;
-    /// let mut s = stream::iter([1u32, 2, 3]).map_unordered(2, |n| async move { n });
-    /// assert!(s.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.source.as_mut()
-    }
-
-    /// The source stream back: the futures in flight are dropped; `None` once it has ended.
-    ///
-    /// ```
-    /// # futures_lite::future::block_on(async {
-    /// use aiter::concurrent::ConcurrentExt;
-    /// use futures_lite::{stream, StreamExt};
-    /// let s = stream::iter([1u32, 2, 3]).map_unordered(2, |n| async move { n });
-    /// let rest: Vec<u32> = s.into_inner().unwrap().collect().await;
-    /// assert_eq!(rest, [1, 2, 3]); // nothing was pulled yet
-    /// # });
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.source
-    }
-}
-
 impl<S, F, Fut> Stream for MapUnordered<S, F, Fut>
 where
     S: Stream,
@@ -227,3 +186,9 @@ impl<S, F, Fut> fmt::Debug for ForEachConcurrent<S, F, Fut> {
             .finish()
     }
 }
+
+source_accessors!(impl[S, F, Fut] MapUnordered<S, F, Fut>,
+    source,
+    "stream::iter([1u32, 2, 3]).map_unordered(2, |n| async move { n })",
+    "the futures in flight are dropped"
+);
