@@ -16,7 +16,7 @@ use pin_project_lite::pin_project;
 /// - Chunks are read in order; empty chunks are skipped; the end of the stream is EOF.
 /// - An `Err` item is returned by the read that reaches it, after every byte of the
 ///   chunks before it; the next read goes on with the stream.
-/// - No copy is made: [`AsyncBufRead::poll_fill_buf`] lends the current chunk. One
+/// - No copy is made: [`AsyncBufRead::poll_fill_buf`](https://docs.rs/futures-io/0.3/futures_io/trait.AsyncBufRead.html#tymethod.poll_fill_buf) lends the current chunk. One
 ///   chunk is held at a time.
 ///
 /// ```
