@@ -77,7 +77,7 @@ fn offsets_can_stop_at_a_short_page() {
             ))
         }
     })
-    .stop_on_short_page(10);
+    .stop_on_short_page(true);
     assert_eq!(run(paginator).0, (0..25).collect::<Vec<_>>());
     assert_eq!(
         requests.load(Ordering::SeqCst),
@@ -232,8 +232,8 @@ fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exa
             let fail = fail.load(Ordering::SeqCst);
             async move {
                 if fail && key == 3 {
-                    return Err(FetchError::permanent("not found")
-                        .with_status(404)
+                    return Err(FetchError::permanent("gone")
+                        .with_status(410)
                         .with_url("https://api.test/items?page=3")
                         .with_snippet("{\"error\":\"gone\"}"));
                 }
@@ -246,7 +246,7 @@ fn a_permanent_failure_ends_with_an_error_after_the_pages_before_and_resumes_exa
     assert_eq!(first, expected(2, 2));
     assert_eq!(
         message,
-        "page 3 (page 3) at https://api.test/items?page=3: HTTP 404 after 1 attempt: not found (body: \"{\\\"error\\\":\\\"gone\\\"}\")"
+        "page 3 at https://api.test/items?page=3: HTTP 410 after 1 attempt: gone (body: \"{\\\"error\\\":\\\"gone\\\"}\")"
     );
     assert_eq!(position, Position::new(PageKey::Page(3), 0));
     fail.store(false, Ordering::SeqCst);
@@ -538,9 +538,9 @@ fn page_numbers_near_the_top_of_u64_end_with_an_error_not_a_wrap() {
         assert!(message.contains("does not fit in 64 bits"), "{message}");
         assert_eq!(position, Position::new(PageKey::Page(u64::MAX), 1));
     }
-    let offsets = Paginator::offsets(u64::MAX - 5, 10, |_| async { Ok(Page::new(vec![1])) });
+    let offsets = Paginator::offsets(u64::MAX - 5, 10, |_| async { Ok(Page::new(vec![1; 10])) });
     let (got, error) = run(offsets);
-    assert_eq!(got, [1]);
+    assert_eq!(got, [1; 10]);
     assert!(error.unwrap().0.contains("64 bits"));
 }
 
@@ -569,7 +569,7 @@ fn each_style_hands_its_fetch_function_its_own_key() {
         Ok(Page::new(if page <= 7 { vec![page] } else { vec![] }))
     });
     let offsets = Paginator::offsets(0, 5, |offset: u64| async move {
-        Ok(Page::new(if offset < 15 { vec![offset] } else { vec![] }))
+        Ok(Page::new((offset..15).take(5).collect()))
     });
     let cursors = Paginator::cursors(|cursor: Option<String>| async move {
         Ok(match cursor.as_deref() {
@@ -594,7 +594,7 @@ fn each_style_hands_its_fetch_function_its_own_key() {
         )
     };
     assert_eq!(all(numbers), [3, 5, 7]);
-    assert_eq!(all(offsets), [0, 5, 10]);
+    assert_eq!(all(offsets), (0..15).collect::<Vec<_>>());
     assert_eq!(all(cursors), [0, 1]);
     assert_eq!(all(urls), [10, 11]);
 }
@@ -626,7 +626,7 @@ fn caps_and_timeouts_set_before_can_be_unset() {
     assert_eq!(count(make().max_pages(2).max_pages(None)), 4);
     assert_eq!(count(make().max_items(1).max_items(None)), 4);
     assert_eq!(
-        count(make().stop_on_short_page(2).stop_on_short_page(None)),
+        count(make().stop_on_short_page(true).stop_on_short_page(false)),
         4
     );
     assert_eq!(

@@ -327,13 +327,16 @@ impl PageError {
     }
 }
 
-/// Prints which page failed, where and how (`page 3 (page 3) at URL: HTTP 503
-/// after 6 attempts`); the fetch error that caused it is its
+/// Prints which page failed, where and how (`page 3 at URL: HTTP 503 after 6
+/// attempts`, `page 2 (offset 100) at URL: ...`); the fetch error that caused it is its
 /// [`source`](std::error::Error::source), never repeated in this message.
 impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let number = self.inner.number;
+        // A page is named once: by the API's own page number when it has one,
+        // else by its place in the run and its key.
         match &self.inner.key {
+            PageKey::Page(page) => write!(f, "page {page}")?,
             PageKey::Url(_) => write!(f, "page {number}")?,
             key => write!(f, "page {number} ({key})")?,
         }

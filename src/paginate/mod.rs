@@ -132,6 +132,8 @@
 //! are kept, and an item leaves the stream only when it is returned. Dropping the
 //! stream cancels the fetches in flight; [`Items::position`] says where to go on.
 
+mod attempts;
+mod ending;
 mod engine;
 mod error;
 mod fetch_error;
@@ -140,6 +142,7 @@ mod page;
 mod paginator;
 mod rate;
 mod retry;
+mod seen;
 mod streams;
 mod styles;
 

@@ -25,6 +25,10 @@ pub enum PageKey {
     Cursor(Option<String>),
     /// A URL (Link header and next-URL styles).
     Url(String),
+    /// A key taken from the last entry of the page before (keyset style, such as
+    /// Stripe's `starting_after` or Elasticsearch's `search_after`), as JSON text:
+    /// `42`, `"cus_9"`, `[1700000000,"id-7"]`. `None` asks for the first page.
+    After(Option<String>),
 }
 
 impl fmt::Display for PageKey {
@@ -35,6 +39,8 @@ impl fmt::Display for PageKey {
             Self::Cursor(None) => f.write_str("first page"),
             Self::Cursor(Some(cursor)) => write!(f, "cursor {cursor:?}"),
             Self::Url(url) => write!(f, "{url}"),
+            Self::After(None) => f.write_str("first page"),
+            Self::After(Some(key)) => write!(f, "after {key}"),
         }
     }
 }
@@ -60,9 +66,26 @@ pub struct Page<T> {
     /// The next cursor or URL (cursor and URL styles); `None` on the last page.
     /// Numbered styles ignore it.
     pub next: Option<String>,
-    /// Entries that failed, with their index among all the page's entries.
+    /// Entries that failed, with their index among all the page's entries, in
+    /// index order.
     rejected: VecDeque<(u64, FetchError)>,
+    /// An index rejected twice: the page fails with this message.
+    misrejected: Option<String>,
     fingerprint: Option<u128>,
+    pub(crate) stop: Stop,
+    /// What comes after this page could not be read: delivered after its items.
+    pub(crate) next_error: Option<FetchError>,
+}
+
+/// What a page says of the pages after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Stop {
+    /// `Some(false)`: this page is the last, whatever else it says.
+    pub(crate) more: Option<bool>,
+    /// The total number of items in the whole result.
+    pub(crate) total_items: Option<u64>,
+    /// The total number of pages.
+    pub(crate) total_pages: Option<u64>,
 }
 
 impl<T> Page<T> {
@@ -88,13 +111,18 @@ impl<T> Page<T> {
             items,
             next,
             rejected: VecDeque::new(),
+            misrejected: None,
             fingerprint: None,
+            stop: Stop::default(),
+            next_error: None,
         }
     }
 
     /// Records that the entry at `index` among the page's entries (items and
-    /// rejected ones together, 0-based) failed with `error`. Call it in index
-    /// order; the entries that did not fail are [`Page::items`], in order.
+    /// rejected ones together, 0-based) failed with `error`; the entries that did
+    /// not fail are [`Page::items`], in order. Calls may come in any order. An
+    /// index rejected twice, or past the page's last entry, fails the whole page
+    /// with an error that says so (never a silent loss of the error items).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -115,8 +143,143 @@ impl<T> Page<T> {
     /// ```
     #[must_use]
     pub fn reject(mut self, index: u64, error: FetchError) -> Self {
-        self.rejected.push_back((index, error));
+        match self.rejected.binary_search_by_key(&index, |(at, _)| *at) {
+            Ok(_) => {
+                self.misrejected.get_or_insert_with(|| {
+                    format!("the fetch function rejected entry {} twice", index + 1)
+                });
+            }
+            Err(at) => self.rejected.insert(at, (index, error)),
+        }
         self
+    }
+
+    /// Says whether the API has pages after this one (`has_more` in Stripe and
+    /// Notion, `pageInfo.hasNextPage` in GraphQL; `!isLast` in Jira, `!done` in
+    /// Salesforce). `false` ends the run after this page, even if it names a next
+    /// cursor or is full; `true` changes nothing (an empty numbered page still
+    /// ends the run).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // The last page still names a cursor; its has_more: false is what counts.
+    /// let items = Paginator::cursors(|cursor: Option<String>| async move {
+    ///     Ok(match cursor {
+    ///         None => Page::with_next(vec![1], Some("c2".into())).with_more(true),
+    ///         Some(_) => Page::with_next(vec![2], Some("c3".into())).with_more(false),
+    ///     })
+    /// });
+    /// let mut pages = items.pages();
+    /// let mut fetched = 0;
+    /// while let Some(page) = pages.next().await {
+    ///     page.unwrap();
+    ///     fetched += 1;
+    /// }
+    /// assert_eq!(fetched, 2); // no request for "c3"
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_more(mut self, more: bool) -> Self {
+        self.stop.more = Some(more);
+        self
+    }
+
+    /// Says how many items the whole result holds (`total`, `count`,
+    /// `X-Total-Count`). Page-number and offset runs then never ask for a page
+    /// past the last, prefetch included. The latest page's total counts.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let requests = Arc::new(AtomicU64::new(0));
+    /// let counter = requests.clone();
+    /// // 5 items, 2 a page: offsets 0, 2 and 4, and no request for offset 6.
+    /// let items = Paginator::offsets(0, 2, move |offset| {
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    ///     let page: Vec<u64> = (offset..5).take(2).collect();
+    ///     async move { Ok(Page::new(page).with_total_items(5)) }
+    /// })
+    /// .prefetch(4);
+    /// assert_eq!(items.items().count().await, 5);
+    /// assert_eq!(requests.load(Ordering::Relaxed), 3);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_total_items(mut self, total: u64) -> Self {
+        self.stop.total_items = Some(total);
+        self
+    }
+
+    /// Says how many pages the whole result has (`total_pages`,
+    /// `X-WP-TotalPages`); as [`Page::with_total_items`], for pages.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Page 2 of 2 is full, yet no request is made for page 3.
+    /// let pages = Paginator::page_numbers(1, 1, |n| async move {
+    ///     assert!(n <= 2, "asked for page {n}");
+    ///     Ok(Page::new(vec![n, n]).with_total_pages(2))
+    /// });
+    /// assert_eq!(pages.items().count().await, 4);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_total_pages(mut self, total: u64) -> Self {
+        self.stop.total_pages = Some(total);
+        self
+    }
+
+    /// Says that this page's items are good but what comes after it could not be
+    /// read (a next link that cannot be followed, a stop flag of the wrong type):
+    /// its items are delivered, then `error` ends the run, with the position of
+    /// the first entry after them.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{FetchError, Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut items = Paginator::cursors(|_| async {
+    ///     Ok(Page::new(vec![1, 2]).with_next_error(FetchError::permanent("next is a number")))
+    /// })
+    /// .items();
+    /// assert_eq!(items.next().await.unwrap().unwrap().item, 1);
+    /// assert_eq!(items.next().await.unwrap().unwrap().item, 2);
+    /// let error = items.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.position().skip, 2); // resume after the two items
+    /// assert!(items.next().await.is_none());
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_next_error(mut self, error: FetchError) -> Self {
+        self.next_error = Some(error);
+        self
+    }
+
+    /// Refuses a page whose rejected entries cannot be placed: an index rejected
+    /// twice or past the last entry.
+    pub(crate) fn check_rejected(&self) -> Result<(), String> {
+        if let Some(message) = &self.misrejected {
+            return Err(message.clone());
+        }
+        let entries = self.entries();
+        match self.rejected.back() {
+            Some((index, _)) if *index >= entries => Err(format!(
+                "the fetch function rejected entry {} of a page of {entries} entries",
+                index + 1
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Sets a summary of the page's entries, for loop detection: two non-empty

@@ -45,6 +45,8 @@ pub struct Paginator<T> {
     pub(super) fetch: FetchFn<T>,
     pub(super) chain: Chain,
     pub(super) start: PageKey,
+    /// The style's first key, kept when resuming: "no such page" on it is an error.
+    pub(super) first: PageKey,
     pub(super) skip: u64,
     pub(super) prefetch: usize,
     pub(super) retry: RetryPolicy,
@@ -52,7 +54,9 @@ pub struct Paginator<T> {
     pub(super) rate: Option<RateBudget>,
     pub(super) max_pages: Option<u64>,
     pub(super) max_items: Option<u64>,
-    pub(super) short_page: Option<usize>,
+    pub(super) short_page: bool,
+    pub(super) end_statuses: Vec<u16>,
+    pub(super) repeat_ends: bool,
     pub(super) loops_to: Option<String>,
     pub(super) fingerprint_items: Option<fn(&Fingerprinter, &[T]) -> u128>,
     pub(super) repeat_hint: Option<String>,
@@ -208,24 +212,79 @@ impl<T> Paginator<T> {
         self
     }
 
-    /// For numbered styles: a page with fewer than `limit` items is the last (saves
-    /// the request for the empty page). Off by default; `None` turns it off again.
+    /// For numbered styles: a page with fewer entries than the fullest page so far
+    /// is the last (saves the request for the empty page). The fullest page, not
+    /// the limit asked for, is the measure, so an API that caps its page size
+    /// (asked for 100, serves 50) loses nothing. Off by default.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
     /// use aiter::paginate::{Page, Paginator};
     /// use futures_lite::StreamExt;
     ///
-    /// // Three pages of one item each, then an empty page.
-    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
-    ///     Ok(Page::new(if n <= 3 { vec![n] } else { vec![] }))
+    /// // Pages of 2, 2 and 1 items; the short third page is the last.
+    /// let pages = Paginator::page_numbers(1, 1, |n| async move {
+    ///     assert!(n <= 3, "asked for page {n}");
+    ///     Ok(Page::new(match n { 1 | 2 => vec![n, n], _ => vec![n] }))
     /// });
-    /// let items = pages().stop_on_short_page(2).items(); // a page of 1 < 2 is the last
-    /// assert_eq!(items.count().await, 1);
+    /// let items = pages.stop_on_short_page(true).items();
+    /// assert_eq!(items.count().await, 5);
     /// # });
     /// ```
-    pub fn stop_on_short_page(mut self, limit: impl Into<Option<usize>>) -> Self {
-        self.short_page = limit.into();
+    pub fn stop_on_short_page(mut self, on: bool) -> Self {
+        self.short_page = on;
+        self
+    }
+
+    /// Sets the statuses that mean "no such page" for page-number and offset
+    /// styles: such a status on any page after the style's first ends the run
+    /// cleanly, after every item before it (Django REST framework answers 404 past
+    /// the last page, WordPress 400). Default: 404. An empty list turns it off.
+    /// The first page failing that way is still an error.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{FetchError, Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Two pages, then "400 Bad Request" as WordPress answers past the end.
+    /// let pages = || Paginator::page_numbers(1, 1, |n| async move {
+    ///     if n > 2 { return Err(FetchError::permanent("rest_post_invalid_page_number").with_status(400)); }
+    ///     Ok(Page::new(vec![n]))
+    /// });
+    /// let items: Vec<_> = pages().end_statuses([400, 404]).items().collect().await;
+    /// assert!(items.iter().all(Result::is_ok) && items.len() == 2);
+    /// let items: Vec<_> = pages().end_statuses([]).items().collect().await;
+    /// assert!(items.last().unwrap().is_err()); // turned off: an error
+    /// # });
+    /// ```
+    pub fn end_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+        self.end_statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// For cursor, URL and keyset styles: a page whose next is the very cursor it
+    /// was fetched with is the last (AWS CloudWatch Logs' `GetLogEvents` says "no
+    /// more" that way), instead of a loop error. Any other cursor seen before is
+    /// still a loop. Off by default.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let items = Paginator::cursors(|cursor: Option<String>| async move {
+    ///     Ok(match cursor.as_deref() {
+    ///         None => Page::with_next(vec![1], Some("t2".into())),
+    ///         _ => Page::with_next(vec![2], Some("t2".into())), // the same token again
+    ///     })
+    /// });
+    /// let all: Vec<_> = items.end_on_repeated_cursor(true).items().collect().await;
+    /// assert!(all.iter().all(Result::is_ok) && all.len() == 2);
+    /// # });
+    /// ```
+    pub fn end_on_repeated_cursor(mut self, on: bool) -> Self {
+        self.repeat_ends = on;
         self
     }
 
@@ -349,12 +408,16 @@ impl<T> fmt::Debug for Paginator<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Paginator")
             .field("start", &self.start)
+            .field("first", &self.first)
             .field("skip", &self.skip)
             .field("prefetch", &self.prefetch)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_pages", &self.max_pages)
             .field("max_items", &self.max_items)
+            .field("stop_on_short_page", &self.short_page)
+            .field("end_statuses", &self.end_statuses)
+            .field("end_on_repeated_cursor", &self.repeat_ends)
             .finish_non_exhaustive()
     }
 }

@@ -262,6 +262,49 @@ impl<T> Items<T> {
         self.engine.delivered
     }
 
+    /// The total number of items in the whole result, as the latest page that
+    /// said it told ([`Page::with_total_items`](super::Page::with_total_items)):
+    /// for a progress bar.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut items = Paginator::page_numbers(1, 1, |n| async move {
+    ///     Ok(Page::new(if n <= 2 { vec![n, n] } else { vec![] }).with_total_items(4))
+    /// })
+    /// .items();
+    /// assert_eq!(items.total_items(), None); // nothing fetched yet
+    /// items.next().await;
+    /// assert_eq!(items.total_items(), Some(4));
+    /// # });
+    /// ```
+    pub fn total_items(&self) -> Option<u64> {
+        self.engine.ending.total_items()
+    }
+
+    /// The total number of pages, as the latest page that said it told
+    /// ([`Page::with_total_pages`](super::Page::with_total_pages)).
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::paginate::{Page, Paginator};
+    /// use futures_lite::StreamExt;
+    ///
+    /// let mut items = Paginator::page_numbers(1, 1, |n| async move {
+    ///     Ok(Page::new(vec![n]).with_total_pages(3))
+    /// })
+    /// .items();
+    /// items.next().await;
+    /// assert_eq!(items.total_pages(), Some(3));
+    /// assert_eq!(items.count().await, 2); // pages 2 and 3; no request for page 4
+    /// # });
+    /// ```
+    pub fn total_pages(&self) -> Option<u64> {
+        self.engine.ending.total_pages()
+    }
+
     fn stopped_early(&self) -> bool {
         self.engine
             .max_items()

@@ -17,6 +17,7 @@ impl<T: Send + 'static> Paginator<T> {
         Self {
             fetch: Arc::new(move |key| Box::pin(fetch(key))),
             chain,
+            first: start.clone(),
             start,
             skip: 0,
             prefetch: 1,
@@ -25,7 +26,9 @@ impl<T: Send + 'static> Paginator<T> {
             rate: None,
             max_pages: None,
             max_items: None,
-            short_page: None,
+            short_page: false,
+            end_statuses: vec![404],
+            repeat_ends: false,
             loops_to: None,
             fingerprint_items: None,
             repeat_hint: None,
@@ -65,9 +68,14 @@ impl<T: Send + 'static> Paginator<T> {
         )
     }
 
-    /// Offsets `start`, `start + limit`, ...: offset/limit pagination. `fetch` is
-    /// given the offset. Ends at the first empty page (or short one, see
-    /// [`Paginator::stop_on_short_page`]).
+    /// Offsets from `start`, `limit` items a page: offset/limit pagination. `fetch`
+    /// is given the offset. The next offset is this one plus the entries the page
+    /// really held, never the limit asked for: an API that serves fewer than
+    /// asked (a cap of 50 on a `limit=100`) loses nothing. With prefetch, pages
+    /// ahead are started at a guess (the fullest page so far, the limit before
+    /// any); a guessed page that turns out misaligned is dropped and fetched again
+    /// from the right offset, never delivered. Ends at the first empty page (or
+    /// short one, see [`Paginator::stop_on_short_page`]).
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -174,7 +182,7 @@ impl<T: Send + 'static> Paginator<T> {
     {
         let chain = match start {
             PageKey::Page(_) | PageKey::Offset(_) => Chain::Numbered { step: step.max(1) },
-            PageKey::Cursor(_) | PageKey::Url(_) => Chain::Linked,
+            PageKey::Cursor(_) | PageKey::Url(_) | PageKey::After(_) => Chain::Linked,
         };
         Self::new(chain, start, fetch)
     }
