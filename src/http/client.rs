@@ -184,60 +184,141 @@ impl Error for ClientError {
 pub trait Client: Send + Sync + 'static {
     /// Sends `GET url` with `headers`; redirects are returned, not followed.
     fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a>;
+
+    /// Sends `POST url` with `headers` (they include the `Content-Type`) and
+    /// `body`, a JSON document; redirects are returned, not followed. Used by
+    /// [`JsonApi::post`](super::JsonApi::post) and GraphQL paging. The default
+    /// answers with a permanent error: a client that only implements
+    /// [`Client::get`] pages GET APIs alone.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::{Client, ClientError, Response, ResponseFuture};
+    /// use aiter::http::isahc::http::HeaderMap;
+    ///
+    /// struct GetOnly;
+    /// impl Client for GetOnly {
+    ///     fn get<'a>(&'a self, _url: &'a str, _headers: &'a HeaderMap) -> ResponseFuture<'a> {
+    ///         Box::pin(async { Ok(Response::new(204, HeaderMap::new(), Box::pin(futures_lite::io::empty()))) })
+    ///     }
+    /// }
+    /// let error = GetOnly.post_json("http://example.com/", &HeaderMap::new(), b"{}").await.unwrap_err();
+    /// assert!(!error.is_transient());
+    /// # });
+    /// ```
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> ResponseFuture<'a> {
+        let _ = (url, headers, body);
+        Box::pin(async {
+            Err(ClientError::permanent(
+                "this HTTP client does not send POST requests (implement Client::post_json)",
+            ))
+        })
+    }
 }
 
 impl<C: Client + ?Sized> Client for Arc<C> {
     fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
         (**self).get(url, headers)
     }
+
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> ResponseFuture<'a> {
+        (**self).post_json(url, headers, body)
+    }
 }
 
 impl Client for isahc::HttpClient {
     fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
-        use isahc::config::{Configurable, RedirectPolicy};
-        Box::pin(async move {
-            let mut request = isahc::Request::get(url).redirect_policy(RedirectPolicy::None);
-            for (name, value) in headers {
-                request = request.header(name, value);
-            }
-            let request = request.body(()).map_err(ClientError::permanent)?;
-            let response = self.send_async(request).await.map_err(|error| {
-                use isahc::error::ErrorKind;
-                match error.kind() {
-                    ErrorKind::ConnectionFailed
-                    | ErrorKind::Io
-                    | ErrorKind::Timeout
-                    | ErrorKind::NameResolution => ClientError::transient(error),
-                    _ => ClientError::permanent(error),
-                }
-            })?;
-            Ok(response.into())
-        })
+        Box::pin(isahc_send(self, isahc::Request::get(url), headers, Vec::new()))
     }
+
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> ResponseFuture<'a> {
+        Box::pin(isahc_send(
+            self,
+            isahc::Request::post(url),
+            headers,
+            body.to_vec(),
+        ))
+    }
+}
+
+/// Sends one isahc request without following redirects.
+async fn isahc_send(
+    client: &isahc::HttpClient,
+    request: isahc::http::request::Builder,
+    headers: &HeaderMap,
+    body: Vec<u8>,
+) -> Result<Response, ClientError> {
+    use isahc::config::{Configurable, RedirectPolicy};
+    let mut request = request.redirect_policy(RedirectPolicy::None);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let request = request.body(body).map_err(ClientError::permanent)?;
+    let response = client.send_async(request).await.map_err(|error| {
+        use isahc::error::ErrorKind;
+        match error.kind() {
+            ErrorKind::ConnectionFailed
+            | ErrorKind::Io
+            | ErrorKind::Timeout
+            | ErrorKind::NameResolution => ClientError::transient(error),
+            _ => ClientError::permanent(error),
+        }
+    })?;
+    Ok(response.into())
 }
 
 #[cfg(feature = "surf")]
 impl Client for surf::Client {
     fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
-        Box::pin(async move {
-            let mut request = self.get(url);
-            for (name, value) in headers {
-                let value = value.to_str().map_err(ClientError::permanent)?;
-                request = request.header(name.as_str(), value);
-            }
-            let response = request.await.map_err(|error| {
-                let status = error.status();
-                let error: Box<dyn Error + Send + Sync> = error.into_inner().into();
-                // surf reports failures to connect or read with a 500 of its own.
-                if status == surf::StatusCode::InternalServerError {
-                    ClientError::transient(error)
-                } else {
-                    ClientError::permanent(error)
-                }
-            })?;
-            Ok(surf_response(response))
-        })
+        Box::pin(surf_send(self.get(url), headers))
     }
+
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> ResponseFuture<'a> {
+        Box::pin(surf_send(self.post(url).body_bytes(body), headers))
+    }
+}
+
+/// Sends one surf request (surf's client follows no redirects unless told).
+#[cfg(feature = "surf")]
+async fn surf_send(
+    mut request: surf::RequestBuilder,
+    headers: &HeaderMap,
+) -> Result<Response, ClientError> {
+    for (name, value) in headers {
+        let value = value.to_str().map_err(ClientError::permanent)?;
+        request = request.header(name.as_str(), value);
+    }
+    let response = request.await.map_err(|error| {
+        let status = error.status();
+        let error: Box<dyn Error + Send + Sync> = error.into_inner().into();
+        // surf reports failures to connect or read with a 500 of its own.
+        if status == surf::StatusCode::InternalServerError {
+            ClientError::transient(error)
+        } else {
+            ClientError::permanent(error)
+        }
+    })?;
+    Ok(surf_response(response))
 }
 
 #[cfg(feature = "surf")]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine;
 use isahc::http::HeaderMap;
 use isahc::http::header::{
-    AUTHORIZATION, COOKIE, HeaderName, HeaderValue, LOCATION, PROXY_AUTHORIZATION,
+    AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, LOCATION, PROXY_AUTHORIZATION,
 };
 use url::Url;
 
@@ -111,11 +111,24 @@ impl Requester {
             .collect()
     }
 
-    /// Sends a GET for `url`, following redirects (up to [`MAX_REDIRECTS`]) with
-    /// the scheme rules, and credentials only to the first URL's origin. Returns the
-    /// final URL and its response.
-    pub(crate) async fn send(&self, url: Url) -> Result<(Url, Response), FetchError> {
-        self.send_with(url, &HeaderMap::new()).await
+    /// Sends a GET for `url`, or a POST of the JSON `body` when there is one,
+    /// following redirects (up to [`MAX_REDIRECTS`]) with the scheme rules, and
+    /// credentials only to the first URL's origin. Returns the final URL and its
+    /// response.
+    ///
+    /// A POST follows only 307 and 308, which keep the method and the body; a
+    /// 301, 302 or 303 would turn it into a GET without its body, which asks for
+    /// another page, so those are errors.
+    pub(crate) async fn send(
+        &self,
+        url: Url,
+        body: Option<&[u8]>,
+    ) -> Result<(Url, Response), FetchError> {
+        let mut headers = HeaderMap::new();
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        self.send_with(url, &headers, body).await
     }
 
     /// [`Requester::send`] with headers of the caller's own (sent everywhere).
@@ -123,6 +136,7 @@ impl Requester {
         &self,
         mut url: Url,
         extra: &HeaderMap,
+        body: Option<&[u8]>,
     ) -> Result<(Url, Response), FetchError> {
         if let Some(error) = self.invalid_header() {
             return Err(error);
@@ -143,11 +157,11 @@ impl Requester {
                 value.set_sensitive(true);
                 headers.insert(AUTHORIZATION, value);
             }
-            let response = self
-                .client
-                .get(url.as_str(), &headers)
-                .await
-                .map_err(|error| {
+            let sent = match body {
+                None => self.client.get(url.as_str(), &headers),
+                Some(body) => self.client.post_json(url.as_str(), &headers, body),
+            };
+            let response = sent.await.map_err(|error| {
                     let error = if error.is_transient() {
                         FetchError::transient(error)
                     } else {
@@ -163,6 +177,14 @@ impl Requester {
             let Some(location) = location else {
                 return Ok((url, response));
             };
+            if body.is_some() && !matches!(status, 307 | 308) {
+                let message = format!(
+                    "a POST redirected with {status}, which would turn it into a GET without its body (only 307 and 308 are followed for a POST)"
+                );
+                return Err(FetchError::permanent(message)
+                    .with_status(status)
+                    .with_url(url.as_str()));
+            }
             let target = location
                 .to_str()
                 .map_err(|_| "a redirect Location that is not ASCII".to_owned())

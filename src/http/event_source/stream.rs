@@ -30,7 +30,7 @@ impl EventSource {
         }
         let requests = self.requests.clone();
         let url = self.url.clone();
-        Box::pin(async move { requests.send_with(url, &headers).await })
+        Box::pin(async move { requests.send_with(url, &headers, None).await })
     }
 
     /// Waits, then connects again; the error item that says so.

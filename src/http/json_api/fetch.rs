@@ -1,5 +1,6 @@
-//! How [`JsonApi`] fetches a page: its URL, the request with retries' inputs,
-//! the body within its limit, its items and what comes next.
+//! How [`JsonApi`] fetches a page: the request, the body within its limit, which
+//! statuses are worth a retry, its items, what comes next and what says the run
+//! is over.
 
 use std::time::{Duration, SystemTime};
 
@@ -9,102 +10,70 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::{JsonApi, Style};
+use super::{JsonApi, Style, describe, graphql};
 use crate::http::client::Response;
 use crate::http::next_link;
-use crate::http::page_body::read_page;
+use crate::http::page_body::{ItemsAt, PageBody, Reading, read_page};
 use crate::paginate::{FetchError, Page, PageKey};
 
 impl JsonApi {
-    /// The URL of the page with `key`.
-    fn url_for(&self, key: &PageKey) -> Result<Url, FetchError> {
-        let with = |pairs: &[(&str, String)]| {
-            let mut url = self.url.clone();
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(name, _)| pairs.iter().all(|(param, _)| name != param))
-                .map(|(name, value)| (name.into_owned(), value.into_owned()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .extend_pairs(pairs.iter().map(|(n, v)| (*n, v)));
-            url
-        };
-        Ok(match (&self.style, key) {
-            (Style::Page { param, .. }, PageKey::Page(n)) => with(&[(param, n.to_string())]),
-            (
-                Style::Offset {
-                    offset_param,
-                    limit_param,
-                    limit,
-                },
-                PageKey::Offset(offset),
-            ) => with(&[
-                (offset_param, offset.to_string()),
-                (limit_param, limit.to_string()),
-            ]),
-            (Style::Cursor { .. }, PageKey::Cursor(None)) => self.url.clone(),
-            (Style::Cursor { param, .. }, PageKey::Cursor(Some(cursor))) => {
-                with(&[(param, cursor.clone())])
-            }
-            (_, PageKey::Url(url)) => Url::parse(url)
-                .map_err(|error| FetchError::permanent(format!("bad URL {url:?}: {error}")))?,
-            (style, key) => {
-                return Err(FetchError::permanent(format!(
-                    "{key} does not fit style {style:?}"
-                )));
-            }
-        })
-    }
-
     pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         key: PageKey,
     ) -> Result<Page<T>, FetchError> {
-        let (url, mut response) = self.requests.send(self.url_for(&key)?).await?;
+        if let Some(message) = &self.graphql_error {
+            return Err(FetchError::permanent(message.clone()));
+        }
+        let (url, request_body) = self.request_for(&key)?;
+        let post = request_body.is_some();
+        let (url, mut response) = self.requests.send(url, request_body.as_deref()).await?;
         let status = response.status;
         let body = read_body(&mut response, self.max_page_len as u64)
             .await
             .map_err(|error| error.with_url(url.as_str()).with_status(status))?;
         if !(200..300).contains(&status) {
-            let transient = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
-            let message = isahc::http::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|status| status.canonical_reason())
-                .unwrap_or("unexpected status")
-                .to_ascii_lowercase();
-            let mut error = if transient {
-                FetchError::transient(message)
-            } else {
-                FetchError::permanent(message)
-            };
-            if let Some(delay) = retry_after(&response) {
-                error = error.with_retry_after(delay);
-            }
-            return Err(error
-                .with_status(status)
+            return Err(status_error(status, &response, post)
                 .with_url(url.as_str())
                 .with_snippet(snippet(&body)));
         }
-        let fail = |message: String| {
-            FetchError::permanent(message)
+        let fail = |error: FetchError| {
+            error
                 .with_status(status)
                 .with_url(url.as_str())
                 .with_snippet(snippet(&body))
         };
-        let next_at = match &self.style {
-            Style::Cursor { path, .. } | Style::Next { path } => Some(path.as_str()),
-            _ => None,
-        };
-        let read = read_page::<T>(&body, &self.items_at, next_at, &self.prints)
-            .map_err(|error| fail(format!("malformed JSON body: {error}")))?;
-        if !read.found_items {
-            return Err(fail(format!("no array at {:?} in the body", self.items_at)));
+        let malformed = |message: String| fail(FetchError::permanent(message));
+        let read = self.read(&body).map_err(|error| malformed(format!("malformed JSON body: {error}")))?;
+        let values: Vec<Option<&Value>> = read.page.values.iter().map(Option::as_ref).collect();
+        if self.graphql.is_some() {
+            let data = values[read.data].is_some_and(|data| !data.is_null());
+            graphql::check_errors(values[read.errors], data).map_err(|error| {
+                let error = match retry_after(&response) {
+                    Some(delay) => error.with_retry_after(delay),
+                    None => error,
+                };
+                fail(error)
+            })?;
         }
-        let next = self.next_of(&url, &response, read.next).map_err(fail)?;
-        let mut page = Page::with_next(read.items, next).with_fingerprint(read.fingerprint);
-        for (index, error) in read.rejected {
+        let Some(_) = read.page.found_items else {
+            return Err(malformed(match &self.graphql {
+                Some(graphql) => format!(
+                    "no connection at {:?} (with nodes or edges) in the response",
+                    graphql.connection
+                ),
+                None => format!("no array at {:?} in the body", self.items_at),
+            }));
+        };
+        let next = self.next_of(&url, &response, values[read.next], read.page.last_entry.as_ref());
+        let stop_values = [
+            values[read.stop[0]],
+            values[read.stop[1]],
+            values[read.stop[2]],
+            values[read.stop[3]],
+        ];
+        let stopped = self.stop.apply(Page::<()>::new(Vec::new()), stop_values, &response);
+        let mut page = Page::new(read.page.items).with_fingerprint(read.page.fingerprint);
+        for (index, error) in read.page.rejected {
             // The page error around it names the page, the entry and the URL.
             let reason = format!("does not fit the item type: {error}");
             let error = FetchError::permanent(reason)
@@ -112,47 +81,101 @@ impl JsonApi {
                 .with_url(url.as_str());
             page = page.reject(index, error);
         }
-        Ok(page)
+        // What follows the page could not be read: its items come first, then
+        // the error (the position after them resumes exactly).
+        match (next, stopped) {
+            (Err(message), _) | (_, Err(message)) => Ok(page.with_next_error(malformed(message))),
+            (Ok(next), Ok(stopped)) => {
+                page.next = next;
+                page.stop = stopped.stop;
+                Ok(page)
+            }
+        }
     }
 
-    /// The next cursor or URL of a page, from its body value or `Link` header. A
-    /// value of the wrong type, or a header that is not ASCII, is an error, never
-    /// taken for "no more pages".
+    /// Reads a page body: the items (at their pointer or GraphQL's choices), and
+    /// the values the style, the stop settings and GraphQL need.
+    fn read<T: DeserializeOwned>(&self, body: &[u8]) -> Result<Read<T>, serde_json::Error> {
+        let items = match &self.graphql {
+            Some(graphql) => vec![
+                ItemsAt {
+                    array: format!("{}/nodes", graphql.connection),
+                    item: self.item_at.clone(),
+                },
+                ItemsAt {
+                    array: format!("{}/edges", graphql.connection),
+                    item: format!("/node{}", self.item_at),
+                },
+            ],
+            None => vec![ItemsAt {
+                array: self.items_at.clone(),
+                item: self.item_at.clone(),
+            }],
+        };
+        let mut pointers: Vec<String> = Vec::new();
+        let mut slot = |pointer: Option<&str>| match pointer {
+            Some(pointer) => {
+                pointers.push(pointer.to_owned());
+                pointers.len()
+            }
+            None => 0,
+        };
+        let next = slot(match &self.style {
+            Style::Cursor { path, .. } | Style::Next { path } => Some(path.as_str()),
+            _ => None,
+        });
+        let stop = self.stop.pointers().map(&mut slot);
+        let errors = slot(self.graphql.as_ref().map(|_| "/errors"));
+        let data = slot(self.graphql.as_ref().map(|_| "/data"));
+        // Slot 0 is "not asked": the values are shifted by one.
+        let asked: Vec<&str> = pointers.iter().map(String::as_str).collect();
+        let reading = Reading {
+            items: &items,
+            values: &asked,
+            last_entry: matches!(self.style, Style::After { .. }),
+        };
+        let mut page = read_page::<T>(body, &reading, &self.prints)?;
+        page.values.insert(0, None);
+        Ok(Read {
+            page,
+            next,
+            stop,
+            errors,
+            data,
+        })
+    }
+
+    /// The next cursor, URL or key of a page, from its body value, `Link` header
+    /// or last entry. A value of the wrong type, a header that is not ASCII, or a
+    /// URL that may not be followed is an error, never taken for "no more pages".
     fn next_of(
         &self,
         url: &Url,
         response: &Response,
-        value: Option<Value>,
+        value: Option<&Value>,
+        last_entry: Option<&Value>,
     ) -> Result<Option<String>, String> {
-        let describe = |value: &Value| match value {
-            Value::Bool(_) => "a boolean",
-            Value::Object(_) => "an object",
-            Value::Array(_) => "an array",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Null => "null",
-        };
         Ok(match &self.style {
             Style::Cursor { path, .. } => match value {
                 None | Some(Value::Null) => None,
                 Some(Value::String(cursor)) if cursor.is_empty() => None,
-                Some(Value::String(cursor)) => Some(cursor),
+                Some(Value::String(cursor)) => Some(cursor.clone()),
                 Some(Value::Number(cursor)) => Some(cursor.to_string()),
                 Some(other) => {
                     return Err(format!(
                         "malformed page: the cursor at {path:?} is {}, not a string",
-                        describe(&other)
+                        describe(other)
                     ));
                 }
             },
             Style::Next { path } => match value {
                 None | Some(Value::Null) => None,
                 Some(Value::String(next)) if next.is_empty() => None,
-                Some(Value::String(next)) => Some(self.requests.follow(url, &next)?.into()),
+                Some(Value::String(next)) => Some(self.requests.follow(url, next)?.into()),
                 Some(other) => {
                     return Err(format!(
                         "malformed page: the next URL at {path:?} is {}, not a string",
-                        describe(&other)
+                        describe(other)
                     ));
                 }
             },
@@ -168,9 +191,59 @@ impl JsonApi {
                     None => None,
                 }
             }
+            Style::After { path, .. } => match last_entry {
+                // An empty page: nothing to go on from, the run is over.
+                None => None,
+                Some(entry) => match entry.pointer(path) {
+                    None | Some(Value::Null) => {
+                        return Err(format!(
+                            "malformed page: the last entry has no key at {path:?}"
+                        ));
+                    }
+                    Some(key) => Some(key.to_string()),
+                },
+            },
             Style::Page { .. } | Style::Offset { .. } => None,
         })
     }
+}
+
+/// A page body as read, with where each asked value is in `page.values` (0: not
+/// asked, always `None`).
+struct Read<T> {
+    page: PageBody<T>,
+    next: usize,
+    stop: [usize; 4],
+    errors: usize,
+    data: usize,
+}
+
+/// The error for a response whose status is not 2xx. Transient (retried): 408,
+/// 429, 502, 503, 504, a 500 for a GET (not for a POST: the server took it and
+/// failed on it), and a 403 with `Retry-After` (a rate limit: GitHub's secondary
+/// limits answer so). Anything else is permanent.
+fn status_error(status: u16, response: &Response, post: bool) -> FetchError {
+    let delay = retry_after(response);
+    let transient = match status {
+        408 | 429 | 502 | 503 | 504 => true,
+        500 => !post,
+        403 => delay.is_some(),
+        _ => false,
+    };
+    let message = isahc::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("unexpected status")
+        .to_ascii_lowercase();
+    let mut error = if transient {
+        FetchError::transient(message)
+    } else {
+        FetchError::permanent(message)
+    };
+    if let Some(delay) = delay {
+        error = error.with_retry_after(delay);
+    }
+    error.with_status(status)
 }
 
 /// Reads a body, refusing one over `max` bytes.

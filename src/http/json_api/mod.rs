@@ -1,8 +1,13 @@
 //! [`JsonApi`]: a paginated JSON API over HTTP, in any pagination style. The
-//! settings are here, the pagination styles in `style.rs`, and how a page is
-//! fetched (its URL, the request, the body, what comes next) in `fetch.rs`.
+//! settings are here, the pagination styles in `style.rs`, what a key makes of a
+//! request (query or body) in `request.rs`, what says the run is over in
+//! `stop.rs`, the GraphQL preset in `graphql.rs`, and how a page is fetched and
+//! read in `fetch.rs`.
 
 mod fetch;
+mod graphql;
+mod request;
+mod stop;
 mod style;
 
 pub(crate) use fetch::parse_retry_after;
@@ -17,6 +22,8 @@ use url::Url;
 
 use super::client::Client;
 use super::requester::{Requester, redact};
+use graphql::GraphQl;
+use stop::StopAt;
 use crate::paginate::fingerprint::Fingerprinter;
 use crate::paginate::{PageKey, Paginator};
 
@@ -70,8 +77,15 @@ pub struct JsonApi {
     url: Url,
     style: Style,
     items_at: String,
+    item_at: String,
     max_page_len: usize,
     prints: Fingerprinter,
+    stop: StopAt,
+    body: Option<serde_json::Value>,
+    body_key: Option<String>,
+    graphql: Option<GraphQl>,
+    /// A GraphQL setting that could not be taken: the first page fails with it.
+    graphql_error: Option<String>,
 }
 
 impl JsonApi {
@@ -156,8 +170,14 @@ impl JsonApi {
             url,
             style: Style::page(),
             items_at: String::new(),
+            item_at: String::new(),
             max_page_len: DEFAULT_MAX_PAGE_LEN,
             prints: Fingerprinter::new(),
+            stop: StopAt::default(),
+            body: None,
+            body_key: None,
+            graphql: None,
+            graphql_error: None,
         }
     }
 
@@ -204,6 +224,49 @@ impl JsonApi {
     #[must_use]
     pub fn items_at(mut self, pointer: &str) -> Self {
         pointer.clone_into(&mut self.items_at);
+        self
+    }
+
+    /// Sets a JSON pointer applied inside every entry of the items' array: the
+    /// item is what is there (`/node` for Relay edges, `/_source` for search
+    /// hits). Keys, cursors and fingerprints are still read from the whole entry.
+    /// An entry without it is a rejected entry (an error item), and the run goes
+    /// on. Default `""`: the entry is the item.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use aiter::http::JsonApi;
+    /// use futures_lite::StreamExt;
+    ///
+    /// // Search hits: the documents are each hit's _source.
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let url = format!("http://{}/_search", listener.local_addr()?);
+    /// trillium_smol::config()
+    ///     .without_signals()
+    ///     .with_prebound_server(smol::net::TcpListener::try_from(listener)?)
+    ///     .spawn(|conn: trillium::Conn| async move {
+    ///         let page = match conn.querystring() {
+    ///             "page=1" => r#"{"hits": {"hits": [{"_id": "a", "_source": {"n": 1}}, {"_id": "b"}]}}"#,
+    ///             _ => r#"{"hits": {"hits": []}}"#,
+    ///         };
+    ///         conn.ok(page)
+    ///     });
+    ///
+    /// let got: Vec<Result<serde_json::Value, String>> = JsonApi::new(&url)?
+    ///     .items_at("/hits/hits")
+    ///     .item_at("/_source")
+    ///     .paginator()
+    ///     .items()
+    ///     .map(|item| item.map(|item| item.item).map_err(|error| error.to_string()))
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(got[0], Ok(serde_json::json!({"n": 1})));
+    /// assert!(got[1].as_ref().unwrap_err().contains("entry 2")); // no _source
+    /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn item_at(mut self, pointer: &str) -> Self {
+        pointer.clone_into(&mut self.item_at);
         self
     }
 
@@ -332,7 +395,7 @@ impl JsonApi {
     /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(()) }).unwrap();
     /// ```
     pub fn paginator<T: DeserializeOwned + Send + 'static>(self) -> Paginator<T> {
-        let api = Arc::new(self);
+        let api = Arc::new(self.graphql_preset());
         // One fetch function for every style: JsonApi::fetch takes whole keys.
         let fetch = {
             let api = api.clone();
@@ -341,28 +404,54 @@ impl JsonApi {
                 async move { api.fetch(key).await }
             }
         };
-        let (start, step) = match &api.style {
-            Style::Page { start, .. } => (PageKey::Page(*start), 1),
-            Style::Offset { limit, .. } => (PageKey::Offset(0), *limit),
-            Style::Cursor { .. } => (PageKey::Cursor(None), 1),
-            Style::Link | Style::Next { .. } => (PageKey::Url(api.url.to_string()), 1),
+        let (start, step) = match (&api.graphql, &api.style) {
+            (Some(_), _) | (None, Style::Cursor { .. }) => (PageKey::Cursor(None), 1),
+            (None, Style::Page { start, .. }) => (PageKey::Page(*start), 1),
+            (None, Style::Offset { limit, .. }) => (PageKey::Offset(0), *limit),
+            (None, Style::After { .. }) => (PageKey::After(None), 1),
+            (None, Style::Link | Style::Next { .. }) => (PageKey::Url(api.url.to_string()), 1),
         };
         let paginator = Paginator::over_keys(start, step, fetch);
-        let hint = match &api.style {
-            Style::Page { param, .. } => format!("does the API take the parameter `{param}`?"),
-            Style::Offset {
-                offset_param,
-                limit_param,
-                ..
-            } => format!("does the API take the parameters `{offset_param}` and `{limit_param}`?"),
-            Style::Cursor { param, path } => format!(
+        let hint = match (&api.graphql, &api.style) {
+            (Some(graphql), _) => format!(
+                "does the query pass the variable `${}` to the connection's `after`?",
+                graphql.cursor_var
+            ),
+            (None, Style::Page { param, .. }) => {
+                format!("does the API take the parameter `{param}`?")
+            }
+            (
+                None,
+                Style::Offset {
+                    offset_param,
+                    limit_param,
+                    ..
+                },
+            ) => format!("does the API take the parameters `{offset_param}` and `{limit_param}`?"),
+            (None, Style::Cursor { param, path }) => format!(
                 "does the API take the parameter `{param}`, and is its next cursor at `{path}`?"
             ),
-            Style::Link | Style::Next { .. } => {
+            (None, Style::After { param, path }) => format!(
+                "does the API take the parameter `{param}`, and is the key at `{path}` in each entry?"
+            ),
+            (None, Style::Link | Style::Next { .. }) => {
                 "does the API's next URL select the next page?".to_owned()
             }
         };
         paginator.repeat_hint(hint)
+    }
+}
+
+/// What kind of JSON value `value` is, for error messages.
+pub(super) fn describe(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Bool(_) => "a boolean",
+        Value::Object(_) => "an object",
+        Value::Array(_) => "an array",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Null => "null",
     }
 }
 
@@ -372,6 +461,11 @@ impl fmt::Debug for JsonApi {
             .field("url", &self.url.as_str())
             .field("style", &self.style)
             .field("items_at", &self.items_at)
+            .field("item_at", &self.item_at)
+            .field("stop", &self.stop)
+            .field("body", &self.body)
+            .field("body_key", &self.body_key)
+            .field("graphql", &self.graphql)
             .field("headers", &self.requests.header_names())
             .finish_non_exhaustive()
     }

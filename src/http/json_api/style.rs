@@ -44,6 +44,19 @@ pub enum Style {
         /// Where the next URL is in the body (`/next`).
         path: String,
     },
+    /// Keyset: the next page's key is a value inside the page's last entry
+    /// (Stripe's `?starting_after=<last id>`, Discord's `after`, Elasticsearch's
+    /// `search_after` with the last hit's `/sort`). The key may be any JSON value:
+    /// in the query a string or number is sent as itself, anything else as its
+    /// JSON text; in a body ([`JsonApi::body_key`](super::JsonApi::body_key)) it
+    /// is written as JSON. Ends on an empty page (or a stop flag); a last entry
+    /// without the key is an error.
+    After {
+        /// The query parameter (`starting_after`).
+        param: String,
+        /// Where the key is inside each entry (`/id`).
+        path: String,
+    },
 }
 
 impl Style {
@@ -84,6 +97,19 @@ impl Style {
         Self::Cursor {
             param: "cursor".into(),
             path: "/next_cursor".into(),
+        }
+    }
+
+    /// `?starting_after=<the last entry's /id>`, as Stripe pages.
+    ///
+    /// ```
+    /// let aiter::http::Style::After { param, path } = aiter::http::Style::after() else { unreachable!() };
+    /// assert_eq!((param.as_str(), path.as_str()), ("starting_after", "/id"));
+    /// ```
+    pub fn after() -> Self {
+        Self::After {
+            param: "starting_after".into(),
+            path: "/id".into(),
         }
     }
 
