@@ -68,7 +68,7 @@ fn a_bad_ndjson_line_is_an_error_naming_line_and_byte_and_the_stream_goes_on() {
 
 #[test]
 fn json_array_yields_the_items_of_a_top_level_array() {
-    let input = br#" [ {"id": 1, "name": "event 1"} , {"id":2,"name":"event 2"}] trailing"#;
+    let input = br#" [ {"id": 1, "name": "event 1"} , {"id":2,"name":"event 2"}] "#;
     assert_eq!(
         collect(chunks::json_array::<Event, _>(&input[..])),
         [Ok(event(1)), Ok(event(2))]
@@ -278,4 +278,42 @@ fn a_huge_key_on_the_path_is_skipped_without_buffering_it() {
         "buffer {}",
         items.buffer_capacity()
     );
+}
+
+#[test]
+fn json_array_reports_data_after_the_top_level_array_with_its_offset() {
+    for (input, offset) in [(&b"[1,2][3]"[..], 5), (b"[1],", 3), (b"[1]  x", 5)] {
+        let got = collect(chunks::json_array::<u32, _>(input));
+        let error = got.last().unwrap().as_ref().unwrap_err();
+        assert!(
+            error.contains("data after the end of the array") && error.contains(&format!("byte {offset}")),
+            "{:?}: {error}",
+            String::from_utf8_lossy(input)
+        );
+        assert_eq!(got[0], Ok(1), "the items before come first");
+    }
+    // Whitespace after the array is fine, split anywhere.
+    let got = collect(chunks::json_array::<u32, _>(SplitReader::new(b"[1, 2] \n\t ".to_vec(), vec![1; 16])));
+    assert_eq!(got, [Ok(1), Ok(2)]);
+}
+
+/// Every `n_` case of JSONTestSuite (documents a JSON parser must refuse; vendored
+/// in tests/data/json_test_suite with its licence) gives `json_array` at least
+/// one error: none is read as a clean run of items.
+#[test]
+fn json_array_refuses_every_invalid_document_of_json_test_suite() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/json_test_suite");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("n_") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let got = collect(chunks::json_array::<serde_json::Value, _>(&bytes[..]));
+        assert!(got.iter().any(Result::is_err), "{name} was accepted: {got:?}");
+        cases += 1;
+    }
+    assert_eq!(cases, 188);
 }

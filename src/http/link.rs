@@ -76,11 +76,17 @@ pub fn parse_link_header(header: &str) -> Vec<Link> {
             i = skip_past_comma(bytes, i);
             continue;
         }
-        let Some(close) = memchr::memchr(b'>', &bytes[i + 1..]) else {
+        let Some(close) = memchr::memchr2(b'>', b'<', &bytes[i + 1..]) else {
             // No `>` anywhere after: no link can follow either.
             break;
         };
         tick(close + 1);
+        if bytes[i + 1 + close] == b'<' {
+            // A `<` never closed: a target cannot hold one, so the next link
+            // starts there.
+            i += 1 + close;
+            continue;
+        }
         let target = header[i + 1..i + 1 + close].trim().to_owned();
         i += close + 2;
         let (params, next, valid) = parse_params(header, i);
@@ -246,6 +252,15 @@ mod tests {
             let header: String = parts.concat();
             prop_assert!(steps(&header) <= 8 * (header.len() + 1), "{} steps for {} bytes", steps(&header), header.len());
         }
+    }
+
+    #[test]
+    fn an_unclosed_target_does_not_swallow_the_next_link() {
+        let header = r#"<broken; rel=next, <https://a.test/3>; rel="next""#;
+        assert_eq!(next_link(header), Some("https://a.test/3".to_owned()));
+        let links = parse_link_header("<a, <b>; rel=x, <c>; rel=y");
+        let targets: Vec<&str> = links.iter().map(|link| link.target.as_str()).collect();
+        assert_eq!(targets, ["b", "c"]);
     }
 
     #[test]

@@ -198,10 +198,19 @@ impl<T: DeserializeOwned> JsonArrayDecoder<T> {
         while bytes.get(pos).is_some_and(|&b| is_whitespace(b)) {
             pos += 1;
         }
+        let at = input.offset + pos as u64;
+        if self.state == State::Trailing {
+            // The document was the array: anything after it is an error, not a
+            // second document read as nothing.
+            return match bytes.get(pos) {
+                None if input.eof => Step::Done(Decoded::Finished),
+                None => Step::Done(Decoded::NeedMore { consumed: pos }),
+                Some(_) => Step::Done(self.syntax("data after the end of the array", at)),
+            };
+        }
         let Some(&b) = bytes.get(pos) else {
             return self.wait(input, pos);
         };
-        let at = input.offset + pos as u64;
         match self.state {
             State::ItemStart { .. } | State::ItemEnd => self.in_array(b, pos, at),
             _ => self.on_path(b, pos, at),
@@ -211,6 +220,10 @@ impl<T: DeserializeOwned> JsonArrayDecoder<T> {
     /// A byte of the target array itself: its `,` and `]`, or an item's start.
     fn in_array(&mut self, b: u8, pos: usize, at: u64) -> Step<T> {
         match (self.state, b) {
+            (State::ItemStart { first: true } | State::ItemEnd, b']') if self.pointer.is_empty() => {
+                self.state = State::Trailing;
+                Step::At(pos + 1)
+            }
             (State::ItemStart { first: true } | State::ItemEnd, b']') => {
                 Step::Done(Decoded::Finished)
             }

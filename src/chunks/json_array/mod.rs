@@ -112,6 +112,8 @@ enum State {
     SkipKey,
     /// After an item: `,` or `]`.
     ItemEnd,
+    /// After the `]` of a top-level array: only whitespace may follow.
+    Trailing,
 }
 
 /// Decodes the items of a JSON array: the [`Decoder`](crate::chunks::Decoder) behind [`json_array()`].
