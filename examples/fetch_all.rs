@@ -2,18 +2,25 @@
 //!
 //! Run with: `cargo run --release --features http --example fetch_all -- URL [OPTIONS]`
 //!
-//! Options: `--style page|offset|cursor|link|next` (default `page`);
+//! Options: `--style page|offset|cursor|link|next|after` (default `page`);
 //! `--page-param NAME` (`page`), `--start N` (1); `--offset-param NAME` (`offset`),
 //! `--limit-param NAME` (`limit`), `--limit N` (100); `--cursor-param NAME`
 //! (`cursor`), `--cursor-path POINTER` (`/next_cursor`); `--next-path POINTER`
-//! (`/next`); `--items-path POINTER` (empty: the body is the array);
+//! (`/next`); `--after-param NAME` (`starting_after`), `--after-path POINTER`
+//! (`/id`); `--items-path POINTER` (empty: the body is the array);
+//! `--item-path POINTER`; `--more-path`, `--last-path`, `--total-path`,
+//! `--total-header`, `--pages-path`, `--pages-header`; `--end-status CODES`
+//! (404; `none`); `--repeat-ends`; `--stop-on-short-page`; `--method GET|POST`,
+//! `--body JSON|@FILE`, `--body-key POINTER`; `--graphql QUERY|@FILE`,
+//! `--connection POINTER`, `--variables JSON`, `--cursor-var NAME` (`after`);
 //! `--header 'Name: value'` (repeatable); `--prefetch K` (1); `--max-pages N`;
 //! `--max-items N`; `--retries N` (5); `--timeout SECS` (30); `--rate RPS`;
 //! `--resume POSITION`; `--client isahc|surf` (isahc; surf needs feature `surf`);
 //! `--quiet`; `--help`.
 //!
 //! Items go to stdout, one JSON value a line, in order, each once. On a terminal, a
-//! spinner on stderr (pages, items, rate); elsewhere only a summary line at the end
+//! spinner on stderr (pages, items, rate), or a bar with the time left once the
+//! API tells a total; elsewhere only a summary line at the end
 //! (`--quiet`: not even that). Stopped by `--max-items` or `--max-pages`, it prints `next: POSITION` on
 //! stderr. On failure it prints every item obtained before the failing page, then
 //! `error: ...` (page, URL, status) and `resume: POSITION` on stderr, and exits 1.
@@ -43,6 +50,22 @@ struct Args {
     url: String,
     style: Style,
     items_path: String,
+    item_path: Option<String>,
+    more_path: Option<String>,
+    last_path: Option<String>,
+    total_path: Option<String>,
+    total_header: Option<String>,
+    pages_path: Option<String>,
+    pages_header: Option<String>,
+    end_statuses: Vec<u16>,
+    repeat_ends: bool,
+    stop_on_short_page: bool,
+    body: Option<serde_json::Value>,
+    body_key: Option<String>,
+    graphql: Option<String>,
+    connection: Option<String>,
+    variables: Option<serde_json::Value>,
+    cursor_var: Option<String>,
     headers: Vec<(String, String)>,
     prefetch: usize,
     max_pages: Option<u64>,
@@ -55,16 +78,22 @@ struct Args {
     quiet: bool,
 }
 
-const USAGE: &str = "usage: fetch_all URL [--style page|offset|cursor|link|next] [--page-param NAME] [--start N] \
+const USAGE: &str = "usage: fetch_all URL [--style page|offset|cursor|link|next|after] [--page-param NAME] [--start N] \
 [--offset-param NAME] [--limit-param NAME] [--limit N] [--cursor-param NAME] [--cursor-path POINTER] \
-[--next-path POINTER] [--items-path POINTER] [--header 'Name: value']... [--prefetch K] [--max-pages N] \
+[--next-path POINTER] [--after-param NAME] [--after-path POINTER] [--items-path POINTER] [--item-path POINTER] \
+[--more-path POINTER] [--last-path POINTER] [--total-path POINTER] [--total-header NAME] [--pages-path POINTER] \
+[--pages-header NAME] [--end-status CODES] [--repeat-ends] [--stop-on-short-page] [--method GET|POST] \
+[--body JSON|@FILE] [--body-key POINTER] [--graphql QUERY|@FILE] [--connection POINTER] [--variables JSON] \
+[--cursor-var NAME] [--header 'Name: value']... [--prefetch K] [--max-pages N] \
 [--max-items N] [--retries N] [--timeout SECS] [--rate RPS] [--resume POSITION] [--client isahc|surf]";
 
 #[allow(clippy::too_many_lines)] // one flag a line
 fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
-    let (mut url, mut style) = (None, "page".to_owned());
+    let (mut url, mut style) = (None, None::<String>);
+    let (mut after_param, mut after_path) = ("starting_after".to_owned(), "/id".to_owned());
+    let mut method = None::<String>;
     let (mut page_param, mut start) = ("page".to_owned(), 1u64);
     let (mut offset_param, mut limit_param, mut limit) =
         ("offset".to_owned(), "limit".to_owned(), 100u64);
@@ -77,6 +106,22 @@ fn parse_args() -> Result<Args, lexopt::Error> {
         url: String::new(),
         style: Style::page(),
         items_path: String::new(),
+        item_path: None,
+        more_path: None,
+        last_path: None,
+        total_path: None,
+        total_header: None,
+        pages_path: None,
+        pages_header: None,
+        end_statuses: vec![404],
+        repeat_ends: false,
+        stop_on_short_page: false,
+        body: None,
+        body_key: None,
+        graphql: None,
+        connection: None,
+        variables: None,
+        cursor_var: None,
         headers: Vec::new(),
         prefetch: 1,
         max_pages: None,
@@ -90,7 +135,28 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     };
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("style") => style = parser.value()?.string()?,
+            Long("style") => style = Some(parser.value()?.string()?),
+            Long("after-param") => after_param = parser.value()?.string()?,
+            Long("after-path") => after_path = parser.value()?.string()?,
+            Long("item-path") => args.item_path = Some(parser.value()?.string()?),
+            Long("more-path") => args.more_path = Some(parser.value()?.string()?),
+            Long("last-path") => args.last_path = Some(parser.value()?.string()?),
+            Long("total-path") => args.total_path = Some(parser.value()?.string()?),
+            Long("total-header") => args.total_header = Some(parser.value()?.string()?),
+            Long("pages-path") => args.pages_path = Some(parser.value()?.string()?),
+            Long("pages-header") => args.pages_header = Some(parser.value()?.string()?),
+            Long("end-status") => args.end_statuses = end_statuses(&parser.value()?.string()?)?,
+            Long("repeat-ends") => args.repeat_ends = true,
+            Long("stop-on-short-page") => args.stop_on_short_page = true,
+            Long("method") => method = Some(parser.value()?.string()?),
+            Long("body") => args.body = Some(json_arg("--body", &parser.value()?.string()?)?),
+            Long("body-key") => args.body_key = Some(parser.value()?.string()?),
+            Long("graphql") => args.graphql = Some(text_arg(&parser.value()?.string()?)?),
+            Long("connection") => args.connection = Some(parser.value()?.string()?),
+            Long("variables") => {
+                args.variables = Some(json_arg("--variables", &parser.value()?.string()?)?);
+            }
+            Long("cursor-var") => args.cursor_var = Some(parser.value()?.string()?),
             Long("page-param") => page_param = parser.value()?.string()?,
             Long("start") => start = parser.value()?.parse()?,
             Long("offset-param") => offset_param = parser.value()?.string()?,
@@ -128,7 +194,11 @@ fn parse_args() -> Result<Args, lexopt::Error> {
         }
     }
     args.url = url.ok_or("missing URL")?;
-    args.style = match style.as_str() {
+    check_combinations(&args, style.as_deref(), method.as_deref())?;
+    if method.as_deref() == Some("POST") && args.body.is_none() {
+        args.body = Some(serde_json::json!({}));
+    }
+    args.style = match style.as_deref().unwrap_or("page") {
         "page" => Style::Page {
             param: page_param,
             start,
@@ -144,20 +214,96 @@ fn parse_args() -> Result<Args, lexopt::Error> {
         },
         "link" => Style::Link,
         "next" => Style::Next { path: next_path },
+        "after" => Style::After {
+            param: after_param,
+            path: after_path,
+        },
         other => {
-            return Err(
-                format!("--style {other:?}: expected page, offset, cursor, link or next").into(),
-            );
+            return Err(format!(
+                "--style {other:?}: expected page, offset, cursor, link, next or after"
+            )
+            .into());
         }
     };
     Ok(args)
+}
+
+/// The flags that only make sense together, or not at all.
+fn check_combinations(
+    args: &Args,
+    style: Option<&str>,
+    method: Option<&str>,
+) -> Result<(), lexopt::Error> {
+    let graphql = args.graphql.is_some();
+    let fail = |message: &str| Err(lexopt::Error::Custom(message.into()));
+    match method {
+        None | Some("POST") => {}
+        Some("GET") if args.body.is_some() => {
+            return fail("--body is sent with --method POST, not GET");
+        }
+        Some("GET") => {}
+        Some(other) => return fail(&format!("--method {other:?}: expected GET or POST")),
+    }
+    if graphql && style.is_some() {
+        return fail("--graphql sets the style itself: leave out --style");
+    }
+    if graphql && (args.body.is_some() || args.body_key.is_some() || method == Some("GET")) {
+        return fail("--graphql makes its own POST body: leave out --body, --body-key and --method");
+    }
+    if graphql != args.connection.is_some() {
+        return fail("--graphql and --connection go together");
+    }
+    if !graphql && (args.variables.is_some() || args.cursor_var.is_some()) {
+        return fail("--variables and --cursor-var need --graphql");
+    }
+    if args.body_key.is_some() && args.body.is_none() {
+        return fail("--body-key needs --body");
+    }
+    if args.total_path.is_some() && args.total_header.is_some() {
+        return fail("--total-path and --total-header: one or the other");
+    }
+    if args.pages_path.is_some() && args.pages_header.is_some() {
+        return fail("--pages-path and --pages-header: one or the other");
+    }
+    Ok(())
+}
+
+/// `404,410` or `none`.
+fn end_statuses(text: &str) -> Result<Vec<u16>, lexopt::Error> {
+    if text == "none" {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|code| {
+            code.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|code| (100..=599).contains(code))
+                .ok_or_else(|| format!("--end-status {text:?}: expected HTTP statuses like 404,410, or none").into())
+        })
+        .collect()
+}
+
+/// A flag's text, or the contents of the file named after `@`.
+fn text_arg(text: &str) -> Result<String, lexopt::Error> {
+    match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {path}: {error}").into()),
+        None => Ok(text.to_owned()),
+    }
+}
+
+/// A flag's JSON (or a file's, after `@`).
+fn json_arg(flag: &str, text: &str) -> Result<serde_json::Value, lexopt::Error> {
+    let text = text_arg(text)?;
+    serde_json::from_str(&text).map_err(|error| format!("{flag}: not JSON: {error}").into())
 }
 
 const HELP: &str = "fetch_all: dumps every item of a paginated JSON API as NDJSON on stdout
 
 usage: fetch_all URL [OPTIONS]
 
-  --style page|offset|cursor|link|next  how the API pages (default page)
+  --style page|offset|cursor|link|next|after  how the API pages (default page)
   --page-param NAME      the page number parameter (page)
   --start N              the first page number (1)
   --offset-param NAME    the offset parameter (offset)
@@ -166,7 +312,26 @@ usage: fetch_all URL [OPTIONS]
   --cursor-param NAME    the cursor parameter (cursor)
   --cursor-path POINTER  where the next cursor is in the body (/next_cursor)
   --next-path POINTER    where the next URL is in the body (/next)
+  --after-param NAME     the parameter for the key from the last entry (starting_after)
+  --after-path POINTER   where that key is inside the last entry (/id)
   --items-path POINTER   where the items' array is (empty: the body is the array)
+  --item-path POINTER    each item is the value at POINTER inside its entry
+  --more-path POINTER    a boolean: false ends the run after this page
+  --last-path POINTER    a boolean: true ends the run after this page
+  --total-path POINTER   total items, in the body
+  --total-header NAME    total items, in a header
+  --pages-path POINTER   total pages, in the body
+  --pages-header NAME    total pages, in a header
+  --end-status CODES     statuses meaning \"past the end\" after the first page (404; none)
+  --repeat-ends          a cursor equal to the one just used ends the run
+  --stop-on-short-page   a page with fewer entries than the fullest so far ends the run
+  --method GET|POST      the request method (GET; POST with --body)
+  --body JSON|@FILE      the JSON body of every request
+  --body-key POINTER     where the page's key goes in the body, not the query
+  --graphql QUERY|@FILE  page a GraphQL Relay connection (POST)
+  --connection POINTER   where the connection is in the response (/data/items)
+  --variables JSON       further GraphQL variables
+  --cursor-var NAME      the cursor's GraphQL variable (after)
   --header 'Name: value' a header for every request (repeatable)
   --prefetch K           pages fetched ahead (1)
   --max-pages N          stop after N pages, printing `next: POSITION`
@@ -218,6 +383,7 @@ fn build(args: &Args) -> Result<JsonApi, Box<dyn std::error::Error + Send + Sync
         other => return Err(format!("--client {other:?}: expected isahc or surf").into()),
     };
     let mut api = api.style(args.style.clone()).items_at(&args.items_path);
+    api = configure(api, args);
     for (name, value) in &args.headers {
         // Checked here so a bad header is a usage error, before any request.
         aiter::http::isahc::http::HeaderName::from_bytes(name.as_bytes())?;
@@ -227,9 +393,45 @@ fn build(args: &Args) -> Result<JsonApi, Box<dyn std::error::Error + Send + Sync
     Ok(api)
 }
 
+/// The settings for APIs beyond the five plain styles: items inside entries,
+/// stop flags and totals, bodies, GraphQL.
+fn configure(mut api: JsonApi, args: &Args) -> JsonApi {
+    let settings: [(&Option<String>, fn(JsonApi, &str) -> JsonApi); 8] = [
+        (&args.item_path, JsonApi::item_at),
+        (&args.more_path, JsonApi::more_at),
+        (&args.last_path, JsonApi::last_at),
+        (&args.total_path, JsonApi::total_items_at),
+        (&args.total_header, JsonApi::total_items_header),
+        (&args.pages_path, JsonApi::total_pages_at),
+        (&args.pages_header, JsonApi::total_pages_header),
+        (&args.body_key, JsonApi::body_key),
+    ];
+    for (value, set) in settings {
+        if let Some(value) = value {
+            api = set(api, value);
+        }
+    }
+    if let Some(body) = &args.body {
+        api = api.post(body.clone());
+    }
+    if let (Some(query), Some(connection)) = (&args.graphql, &args.connection) {
+        api = api.graphql(query, connection);
+        if let Some(variables) = &args.variables {
+            api = api.graphql_variables(variables.clone());
+        }
+        if let Some(name) = &args.cursor_var {
+            api = api.graphql_cursor_var(name);
+        }
+    }
+    api
+}
+
 async fn run(args: &Args, api: JsonApi) -> ExitCode {
     let mut paginator = api
         .paginator::<serde_json::Value>()
+        .end_statuses(args.end_statuses.iter().copied())
+        .end_on_repeated_cursor(args.repeat_ends)
+        .stop_on_short_page(args.stop_on_short_page)
         .prefetch(args.prefetch)
         .retry(RetryPolicy::default().attempts(args.retries + 1))
         .timeout(Some(args.timeout));
@@ -297,11 +499,14 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
             return ExitCode::from(1);
         }
         if !spinner.is_hidden() {
+            if let Some(total) = items.total_items() {
+                show_total(&spinner, total);
+            }
             spinner.set_position(items.items_delivered());
-            spinner.set_message(format!(
-                "pages: {}, items: {}",
+            spinner.set_message(summary(
                 items.pages_fetched(),
-                items.items_delivered()
+                items.items_delivered(),
+                start,
             ));
         }
     }
@@ -327,11 +532,27 @@ fn spinner() -> ProgressBar {
         return ProgressBar::hidden();
     }
     let spinner = ProgressBar::new_spinner();
-    let style = ProgressStyle::with_template("{spinner} {msg}, {per_sec}")
+    let style = ProgressStyle::with_template("{spinner} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     spinner.set_style(style);
     spinner.enable_steady_tick(Duration::from_millis(120));
     spinner
+}
+
+/// Turns the spinner into a bar with the count, rate and time left, once the
+/// API has told its total.
+fn show_total(progress: &ProgressBar, total: u64) {
+    if progress.length() == Some(total) {
+        return;
+    }
+    if progress.length().is_none() {
+        let style = ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} items, {msg} ({eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        progress.set_style(style);
+    }
+    progress.set_length(total);
 }
 
 /// An error and its causes, each once: `page 3 at URL: HTTP 503 after 6
