@@ -331,14 +331,22 @@ impl<T> Engine<T> {
             let Poll::Ready((result, attempts)) = future.as_mut().poll(cx) else {
                 continue;
             };
+            let (key, number) = (entry.key.clone(), entry.number);
+            let last_started = index + 1 == self.window.len();
             if let Ok(page) = &result {
-                self.ending.observe(entry.number, page);
+                self.ending.observe(number, page);
+                // The newest offset page tells where the next really starts: the
+                // pages started from here on need no guess about it.
+                if last_started && matches!(key, PageKey::Offset(_)) && self.next_key.is_some() {
+                    self.next_key = self.after_page(&key, page.entries());
+                }
             }
+            let entry = &mut self.window[index];
             entry.slot = Slot::Done(result, attempts);
             progressed = true;
             self.opened = true;
             // A linked page names the next: it can start now.
-            if self.settings.chain == Chain::Linked && index + 1 == self.window.len() {
+            if self.settings.chain == Chain::Linked && last_started {
                 self.link_next(index);
             }
         }

@@ -46,7 +46,7 @@ impl JsonApi {
         let read = self.read(&body).map_err(|error| malformed(format!("malformed JSON body: {error}")))?;
         let values: Vec<Option<&Value>> = read.page.values.iter().map(Option::as_ref).collect();
         if self.graphql.is_some() {
-            let data = values[read.data].is_some_and(|data| !data.is_null());
+            let data = read.page.found_items.is_some();
             graphql::check_errors(values[read.errors], data).map_err(|error| {
                 let error = match retry_after(&response) {
                     Some(delay) => error.with_retry_after(delay),
@@ -126,7 +126,6 @@ impl JsonApi {
         });
         let stop = self.stop.pointers().map(&mut slot);
         let errors = slot(self.graphql.as_ref().map(|_| "/errors"));
-        let data = slot(self.graphql.as_ref().map(|_| "/data"));
         // Slot 0 is "not asked": the values are shifted by one.
         let asked: Vec<&str> = pointers.iter().map(String::as_str).collect();
         let reading = Reading {
@@ -141,7 +140,6 @@ impl JsonApi {
             next,
             stop,
             errors,
-            data,
         })
     }
 
@@ -215,7 +213,6 @@ struct Read<T> {
     next: usize,
     stop: [usize; 4],
     errors: usize,
-    data: usize,
 }
 
 /// The error for a response whose status is not 2xx. Transient (retried): 408,
