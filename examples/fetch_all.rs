@@ -248,7 +248,9 @@ fn check_combinations(
         return fail("--graphql sets the style itself: leave out --style");
     }
     if graphql && (args.body.is_some() || args.body_key.is_some() || method == Some("GET")) {
-        return fail("--graphql makes its own POST body: leave out --body, --body-key and --method");
+        return fail(
+            "--graphql makes its own POST body: leave out --body, --body-key and --method",
+        );
     }
     if graphql != args.connection.is_some() {
         return fail("--graphql and --connection go together");
@@ -279,7 +281,10 @@ fn end_statuses(text: &str) -> Result<Vec<u16>, lexopt::Error> {
                 .parse::<u16>()
                 .ok()
                 .filter(|code| (100..=599).contains(code))
-                .ok_or_else(|| format!("--end-status {text:?}: expected HTTP statuses like 404,410, or none").into())
+                .ok_or_else(|| {
+                    format!("--end-status {text:?}: expected HTTP statuses like 404,410, or none")
+                        .into()
+                })
         })
         .collect()
 }
@@ -546,10 +551,8 @@ fn show_total(progress: &ProgressBar, total: u64) {
         return;
     }
     if progress.length().is_none() {
-        let style = ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} items, {msg} ({eta} left)",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template("{bar:30} {pos}/{len} items, {msg} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         progress.set_style(style);
     }
     progress.set_length(total);

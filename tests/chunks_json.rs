@@ -286,14 +286,18 @@ fn json_array_reports_data_after_the_top_level_array_with_its_offset() {
         let got = collect(chunks::json_array::<u32, _>(input));
         let error = got.last().unwrap().as_ref().unwrap_err();
         assert!(
-            error.contains("data after the end of the array") && error.contains(&format!("byte {offset}")),
+            error.contains("data after the end of the array")
+                && error.contains(&format!("byte {offset}")),
             "{:?}: {error}",
             String::from_utf8_lossy(input)
         );
         assert_eq!(got[0], Ok(1), "the items before come first");
     }
     // Whitespace after the array is fine, split anywhere.
-    let got = collect(chunks::json_array::<u32, _>(SplitReader::new(b"[1, 2] \n\t ".to_vec(), vec![1; 16])));
+    let got = collect(chunks::json_array::<u32, _>(SplitReader::new(
+        b"[1, 2] \n\t ".to_vec(),
+        vec![1; 16],
+    )));
     assert_eq!(got, [Ok(1), Ok(2)]);
 }
 
@@ -312,7 +316,10 @@ fn json_array_refuses_every_invalid_document_of_json_test_suite() {
         }
         let bytes = std::fs::read(&path).unwrap();
         let got = collect(chunks::json_array::<serde_json::Value, _>(&bytes[..]));
-        assert!(got.iter().any(Result::is_err), "{name} was accepted: {got:?}");
+        assert!(
+            got.iter().any(Result::is_err),
+            "{name} was accepted: {got:?}"
+        );
         cases += 1;
     }
     assert_eq!(cases, 188);

@@ -321,3 +321,202 @@ fn a_next_url_with_another_scheme_exits_1_with_an_error() {
     let error = stderr_line(&output, "error: ").expect("an error line");
     assert!(error.contains("ftp://"), "{error}");
 }
+
+/// APIs beyond the five plain styles, on one server: a capped offset API with a
+/// total (Jira), a keyset list with `has_more` (Stripe), a query endpoint taking
+/// its cursor in a POST body, a GraphQL connection, DRF's 404 past the end.
+fn real_apis() -> TestServer {
+    TestServer::start(|mut conn: trillium::Conn| async move {
+        let q: HashMap<String, String> = url::form_urlencoded::parse(conn.querystring().as_bytes())
+            .into_owned()
+            .collect();
+        let get =
+            |name: &str, default: u64| q.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let body = match conn.path() {
+            "/jira" => {
+                let (start, max) = (get("startAt", 0), get("maxResults", 50).min(50));
+                let values: Vec<u64> = (start..(start + max).min(120)).collect();
+                json!({"values": values, "total": 120, "isLast": start + max >= 120})
+            }
+            "/stripe" => {
+                let after = q
+                    .get("starting_after")
+                    .map_or(0, |id| id[4..].parse::<u64>().unwrap());
+                let data: Vec<_> = (after + 1..=(after + 2).min(5))
+                    .map(|i| json!({"id": format!("cus_{i}")}))
+                    .collect();
+                json!({"data": data, "has_more": after + 2 < 5})
+            }
+            "/query" | "/graphql" => {
+                let request: serde_json::Value =
+                    serde_json::from_str(&conn.request_body_string().await.unwrap()).unwrap();
+                let cursor = request
+                    .pointer("/start_cursor")
+                    .or_else(|| request.pointer("/variables/after"))
+                    .and_then(serde_json::Value::as_str)
+                    .map_or(0, |c| c.parse::<u64>().unwrap());
+                let items: Vec<u64> = (cursor..(cursor + 2).min(5)).collect();
+                let more = cursor + 2 < 5;
+                if conn.path() == "/query" {
+                    json!({"results": items, "has_more": more, "next_cursor": (cursor + 2).to_string()})
+                } else {
+                    let edges: Vec<_> = items.iter().map(|n| json!({"node": {"n": n}})).collect();
+                    json!({"data": {"items": {"edges": edges, "pageInfo": {"hasNextPage": more, "endCursor": (cursor + 2).to_string()}}}})
+                }
+            }
+            _ => {
+                let page = get("page", 1);
+                if page > 2 {
+                    return conn
+                        .with_status(404)
+                        .with_body(r#"{"detail": "Invalid page."}"#);
+                }
+                json!({"results": [page * 10, page * 10 + 1]})
+            }
+        };
+        conn.with_response_header("content-type", "application/json")
+            .ok(body.to_string())
+    })
+}
+
+#[test]
+fn the_new_pagination_flags_page_real_api_shapes() {
+    let server = real_apis();
+    let jira = server.url("/jira");
+    let stripe = server.url("/stripe");
+    let query = server.url("/query");
+    let graphql = server.url("/graphql");
+    let drf = server.url("/drf");
+    let runs: [(Vec<&str>, usize); 5] = [
+        (
+            vec![
+                &jira,
+                "--style",
+                "offset",
+                "--offset-param",
+                "startAt",
+                "--limit-param",
+                "maxResults",
+                "--limit",
+                "100",
+                "--items-path",
+                "/values",
+                "--total-path",
+                "/total",
+                "--prefetch",
+                "8",
+            ],
+            120,
+        ),
+        (
+            vec![
+                &stripe,
+                "--style",
+                "after",
+                "--items-path",
+                "/data",
+                "--more-path",
+                "/has_more",
+            ],
+            5,
+        ),
+        (
+            vec![
+                &query,
+                "--style",
+                "cursor",
+                "--method",
+                "POST",
+                "--body",
+                "{\"page_size\": 2}",
+                "--body-key",
+                "/start_cursor",
+                "--items-path",
+                "/results",
+                "--more-path",
+                "/has_more",
+            ],
+            5,
+        ),
+        (
+            vec![
+                &graphql,
+                "--graphql",
+                "query($after: String) { items(after: $after) { edges { node { n } } pageInfo { hasNextPage endCursor } } }",
+                "--connection",
+                "/data/items",
+                "--item-path",
+                "/n",
+            ],
+            5,
+        ),
+        (vec![&drf, "--items-path", "/results"], 4),
+    ];
+    for (args, count) in runs {
+        let output = fetch_all(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let lines = stdout_lines(&output);
+        assert_eq!(lines.len(), count, "{args:?}: {lines:?}");
+        let unique: std::collections::HashSet<_> = lines.iter().collect();
+        assert_eq!(unique.len(), count, "each item once");
+    }
+    let output = fetch_all(&[
+        &graphql,
+        "--graphql",
+        "q",
+        "--connection",
+        "/data/items",
+        "--item-path",
+        "/n",
+    ]);
+    assert_eq!(stdout_lines(&output), ["0", "1", "2", "3", "4"]);
+    // With --end-status none, DRF's 404 past the end is an error again.
+    let output = fetch_all(&[&drf, "--items-path", "/results", "--end-status", "none"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout_lines(&output).len(),
+        4,
+        "the items before come first"
+    );
+}
+
+#[test]
+fn the_new_flags_misused_are_usage_errors() {
+    for args in [
+        vec!["http://127.0.0.1:1/", "--body-key", "/x"],
+        vec![
+            "http://127.0.0.1:1/",
+            "--graphql",
+            "q",
+            "--style",
+            "page",
+            "--connection",
+            "/data/x",
+        ],
+        vec!["http://127.0.0.1:1/", "--graphql", "q"],
+        vec!["http://127.0.0.1:1/", "--method", "PUT"],
+        vec!["http://127.0.0.1:1/", "--method", "GET", "--body", "{}"],
+        vec!["http://127.0.0.1:1/", "--body", "not json"],
+        vec!["http://127.0.0.1:1/", "--end-status", "four-oh-four"],
+        vec!["http://127.0.0.1:1/", "--variables", "{}"],
+        vec![
+            "http://127.0.0.1:1/",
+            "--total-path",
+            "/t",
+            "--total-header",
+            "X-Total",
+        ],
+    ] {
+        let output = fetch_all(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("usage:"),
+            "{args:?}"
+        );
+    }
+}

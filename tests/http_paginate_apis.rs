@@ -77,7 +77,10 @@ fn run(paginator: Paginator<Value>) -> (Vec<Value>, Option<PageError>) {
 }
 
 fn ids(values: &[Value], field: &str) -> Vec<u64> {
-    values.iter().map(|value| value[field].as_u64().unwrap()).collect()
+    values
+        .iter()
+        .map(|value| value[field].as_u64().unwrap())
+        .collect()
 }
 
 // ----------------------------------------------------------- Jira: capped offsets
@@ -119,7 +122,11 @@ fn a_capped_offset_api_loses_nothing_with_or_without_prefetch() {
             let url = server.url("/rest/agile/1.0/board/1/issue");
             let (got, error) = run(jira_api(&url).paginator().prefetch(prefetch));
             assert!(error.is_none(), "{error:?}");
-            assert_eq!(ids(&got, "id"), (1..=ISSUES).collect::<Vec<_>>(), "prefetch {prefetch}");
+            assert_eq!(
+                ids(&got, "id"),
+                (1..=ISSUES).collect::<Vec<_>>(),
+                "prefetch {prefetch}"
+            );
         }
     });
 }
@@ -155,7 +162,11 @@ fn is_last_and_total_each_end_the_run_without_a_request_past_the_end() {
             let (got, error) = run(configure(jira_api(&url)).paginator().prefetch(prefetch));
             assert!(error.is_none(), "{name}: {error:?}");
             assert_eq!(ids(&got, "id"), (1..=ISSUES).collect::<Vec<_>>());
-            assert_eq!(requests.load(Ordering::SeqCst), 5, "{name}, prefetch {prefetch}");
+            assert_eq!(
+                requests.load(Ordering::SeqCst),
+                5,
+                "{name}, prefetch {prefetch}"
+            );
         }
     });
 }
@@ -165,14 +176,26 @@ fn a_mistyped_or_missing_stop_value_is_an_error_after_the_page_items() {
     over_every_client(|| {
         let requests = Arc::new(AtomicU32::new(0));
         let server = counted(&requests, |conn| {
-            json_response(conn, &json!({"values": [1, 2], "isLast": "no", "total": -3}))
+            json_response(
+                conn,
+                &json!({"values": [1, 2], "isLast": "no", "total": -3}),
+            )
         });
         let url = server.url("/issues");
         for (configure, says) in [
-            ((|api: JsonApi| api.last_at("/isLast")) as fn(JsonApi) -> JsonApi, "not a boolean"),
-            (|api: JsonApi| api.more_at("/has_more"), "no flag at \"/has_more\""),
+            (
+                (|api: JsonApi| api.last_at("/isLast")) as fn(JsonApi) -> JsonApi,
+                "not a boolean",
+            ),
+            (
+                |api: JsonApi| api.more_at("/has_more"),
+                "no flag at \"/has_more\"",
+            ),
             (|api: JsonApi| api.total_items_at("/total"), "not a count"),
-            (|api: JsonApi| api.total_pages_header("X-Total-Pages"), "no X-Total-Pages header"),
+            (
+                |api: JsonApi| api.total_pages_header("X-Total-Pages"),
+                "no X-Total-Pages header",
+            ),
         ] {
             let (got, error) = run(configure(api(&url).items_at("/values")).paginator());
             assert_eq!(got, [json!(1), json!(2)], "the page's items come first");
@@ -199,7 +222,10 @@ fn drf(requests: &Arc<AtomicU32>, items: u64) -> TestServer {
                 .with_body(r#"{"detail": "Invalid page."}"#);
         }
         let results: Vec<u64> = (start..(start + 10).min(items)).collect();
-        json_response(conn, &json!({"count": items, "next": null, "previous": null, "results": results}))
+        json_response(
+            conn,
+            &json!({"count": items, "next": null, "previous": null, "results": results}),
+        )
     })
 }
 
@@ -209,15 +235,19 @@ fn a_404_past_the_last_page_ends_a_page_number_run_cleanly() {
         for prefetch in [1, 4] {
             let requests = Arc::new(AtomicU32::new(0));
             let server = drf(&requests, 25);
-            let (got, error) =
-                run(api(&server.url("/api/items/")).items_at("/results").paginator().prefetch(prefetch));
+            let (got, error) = run(api(&server.url("/api/items/"))
+                .items_at("/results")
+                .paginator()
+                .prefetch(prefetch));
             assert!(error.is_none(), "{error:?}");
             assert_eq!(got.len(), 25);
         }
         // Turned off, the 404 is an error again, after every item.
         let requests = Arc::new(AtomicU32::new(0));
         let server = drf(&requests, 25);
-        let paginator = api(&server.url("/api/items/")).items_at("/results").paginator();
+        let paginator = api(&server.url("/api/items/"))
+            .items_at("/results")
+            .paginator();
         let (got, error) = run(paginator.end_statuses([]));
         assert_eq!(got.len(), 25);
         assert_eq!(error.expect("a 404 error").status(), Some(404));
@@ -233,7 +263,10 @@ fn a_404_on_the_first_page_is_still_an_error() {
             param: "page".into(),
             start: 0, // page 0 is "Invalid page."
         };
-        let (got, error) = run(api(&server.url("/api/items/")).style(style).items_at("/results").paginator());
+        let (got, error) = run(api(&server.url("/api/items/"))
+            .style(style)
+            .items_at("/results")
+            .paginator());
         assert!(got.is_empty());
         let error = error.expect("the first page fails");
         assert_eq!((error.status(), error.number()), (Some(404), 1));
@@ -248,9 +281,12 @@ fn a_page_count_in_a_header_ends_the_run_without_the_404() {
         let server = counted(&requests, |conn| {
             let page = get(&query(&conn), "page", 1);
             if page > 3 {
-                return conn.with_status(400).with_body(r#"{"code": "rest_post_invalid_page_number"}"#);
+                return conn
+                    .with_status(400)
+                    .with_body(r#"{"code": "rest_post_invalid_page_number"}"#);
             }
-            conn.with_response_header("x-wp-totalpages", "3").ok(json!([page, page]).to_string())
+            conn.with_response_header("x-wp-totalpages", "3")
+                .ok(json!([page, page]).to_string())
         });
         let paginator = api(&server.url("/wp-json/wp/v2/posts"))
             .total_pages_header("X-WP-TotalPages")
@@ -273,18 +309,27 @@ fn a_page_number_clamped_to_the_last_page_ends_the_run_cleanly() {
         let server = counted(&requests, |conn| {
             let page = get(&query(&conn), "_page", 1).clamp(1, 3);
             let data: Vec<u64> = ((page - 1) * 10..(page * 10).min(25)).collect();
-            json_response(conn, &json!({"first": 1, "pages": 3, "items": 25, "data": data}))
+            json_response(
+                conn,
+                &json!({"first": 1, "pages": 3, "items": 25, "data": data}),
+            )
         });
         let style = Style::Page {
             param: "_page".into(),
             start: 1,
         };
-        let (got, error) = run(api(&server.url("/posts")).style(style.clone()).items_at("/data").paginator());
+        let (got, error) = run(api(&server.url("/posts"))
+            .style(style.clone())
+            .items_at("/data")
+            .paginator());
         assert!(error.is_none(), "{error:?}");
         assert_eq!(got.len(), 25, "nothing twice");
         // With its totals read, not even the clamped page is asked for.
         requests.store(0, Ordering::SeqCst);
-        let paginator = api(&server.url("/posts")).style(style).items_at("/data").total_pages_at("/pages");
+        let paginator = api(&server.url("/posts"))
+            .style(style)
+            .items_at("/data")
+            .total_pages_at("/pages");
         let (got, _) = run(paginator.paginator().prefetch(4));
         assert_eq!((got.len(), requests.load(Ordering::SeqCst)), (25, 3));
     });
@@ -301,9 +346,16 @@ fn stripe(requests: &Arc<AtomicU32>) -> TestServer {
             None => 0,
             Some(after) => all.iter().position(|id| id == after).expect("a known id") + 1,
         };
-        let data: Vec<Value> = all[start..].iter().take(limit).map(|id| json!({"id": id, "object": "customer"})).collect();
+        let data: Vec<Value> = all[start..]
+            .iter()
+            .take(limit)
+            .map(|id| json!({"id": id, "object": "customer"}))
+            .collect();
         let has_more = start + limit < all.len();
-        json_response(conn, &json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/customers"}))
+        json_response(
+            conn,
+            &json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/customers"}),
+        )
     })
 }
 
@@ -313,12 +365,25 @@ fn a_key_from_the_last_entry_pages_a_stripe_list_and_has_more_ends_it() {
         let requests = Arc::new(AtomicU32::new(0));
         let server = stripe(&requests);
         let url = server.url("/v1/customers?limit=3");
-        let make = || api(&url).style(Style::after()).items_at("/data").more_at("/has_more").paginator();
+        let make = || {
+            api(&url)
+                .style(Style::after())
+                .items_at("/data")
+                .more_at("/has_more")
+                .paginator()
+        };
         let (got, error) = run(make());
         assert!(error.is_none());
         let got: Vec<&str> = got.iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(got, (1..=10).map(|i| format!("cus_{i:03}")).collect::<Vec<_>>());
-        assert_eq!(requests.load(Ordering::SeqCst), 4, "3 + 3 + 3 + 1, no empty page");
+        assert_eq!(
+            got,
+            (1..=10).map(|i| format!("cus_{i:03}")).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            4,
+            "3 + 3 + 3 + 1, no empty page"
+        );
         // Resume after 4 items: the position carries the key.
         let mut items = make().max_items(4).items();
         block_on(async { while items.next().await.is_some() {} });
@@ -335,10 +400,17 @@ fn a_key_from_the_last_entry_pages_a_stripe_list_and_has_more_ends_it() {
 fn a_last_entry_without_its_key_is_an_error_after_the_page() {
     over_every_client(|| {
         let requests = Arc::new(AtomicU32::new(0));
-        let server = counted(&requests, |conn| json_response(conn, &json!({"data": [{"id": 1}, {"name": "x"}]})));
-        let (got, error) = run(api(&server.url("/list")).style(Style::after()).items_at("/data").paginator());
+        let server = counted(&requests, |conn| {
+            json_response(conn, &json!({"data": [{"id": 1}, {"name": "x"}]}))
+        });
+        let (got, error) = run(api(&server.url("/list"))
+            .style(Style::after())
+            .items_at("/data")
+            .paginator());
         assert_eq!(got.len(), 2);
-        let cause = std::error::Error::source(&error.unwrap()).unwrap().to_string();
+        let cause = std::error::Error::source(&error.unwrap())
+            .unwrap()
+            .to_string();
         assert!(cause.contains("no key at \"/id\""), "{cause}");
     });
 }
@@ -354,7 +426,8 @@ fn search_after_sends_the_last_hits_sort_values_in_the_body() {
             counter.fetch_add(1, Ordering::SeqCst);
             async move {
                 assert_eq!(conn.method(), trillium::Method::Post);
-                let body: Value = serde_json::from_str(&conn.request_body_string().await.unwrap()).unwrap();
+                let body: Value =
+                    serde_json::from_str(&conn.request_body_string().await.unwrap()).unwrap();
                 let size = body["size"].as_u64().unwrap();
                 // search_after is [timestamp, id]: an array, written as JSON.
                 let after = match body.get("search_after") {
@@ -368,14 +441,20 @@ fn search_after_sends_the_last_hits_sort_values_in_the_body() {
                 let hits: Vec<Value> = (after..(after + size).min(7))
                     .map(|i| json!({"_id": format!("d{i}"), "_source": {"n": i}, "sort": [1_000 + i, format!("d{i}")]}))
                     .collect();
-                json_response(conn, &json!({"hits": {"total": {"value": 7}, "hits": hits}}))
+                json_response(
+                    conn,
+                    &json!({"hits": {"total": {"value": 7}, "hits": hits}}),
+                )
             }
         });
         let make = || {
             api(&server.url("/logs/_search"))
                 .post(json!({"size": 3, "sort": [{"ts": "asc"}, {"_id": "asc"}]}))
                 .body_key("/search_after")
-                .style(Style::After { param: String::new(), path: "/sort".into() })
+                .style(Style::After {
+                    param: String::new(),
+                    path: "/sort".into(),
+                })
                 .items_at("/hits/hits")
                 .item_at("/_source")
                 .paginator()
@@ -383,7 +462,11 @@ fn search_after_sends_the_last_hits_sort_values_in_the_body() {
         let (got, error) = run(make());
         assert!(error.is_none(), "{error:?}");
         assert_eq!(ids(&got, "n"), (0..7).collect::<Vec<_>>());
-        assert_eq!(requests.load(Ordering::SeqCst), 4, "3 + 3 + 1 + the empty page");
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            4,
+            "3 + 3 + 1 + the empty page"
+        );
         let mut items = make().max_items(4).items();
         block_on(async { while items.next().await.is_some() {} });
         let (rest, _) = run(make().resume(items.position().unwrap()));
@@ -398,13 +481,19 @@ fn a_post_is_retried_when_it_was_not_processed_and_not_on_a_500() {
     over_every_client(|| {
         for (status, attempts) in [(503, 3), (429, 3), (500, 1)] {
             let requests = Arc::new(AtomicU32::new(0));
-            let server = counted(&requests, move |conn| conn.with_status(status).with_body("{}"));
+            let server = counted(&requests, move |conn| {
+                conn.with_status(status).with_body("{}")
+            });
             let paginator = api(&server.url("/v1/databases/d/query"))
                 .post(json!({}))
                 .body_key("/start_cursor")
                 .style(Style::cursor())
                 .paginator();
-            let paginator = paginator.retry(RetryPolicy::default().attempts(3).base_delay(Duration::from_millis(1)));
+            let paginator = paginator.retry(
+                RetryPolicy::default()
+                    .attempts(3)
+                    .base_delay(Duration::from_millis(1)),
+            );
             let (_, error) = run(paginator);
             assert_eq!(error.unwrap().attempts(), attempts, "HTTP {status}");
             assert_eq!(requests.load(Ordering::SeqCst), attempts);
@@ -421,8 +510,14 @@ fn a_post_follows_307_with_its_body_and_refuses_303() {
             counter.fetch_add(1, Ordering::SeqCst);
             async move {
                 match conn.path() {
-                    "/old" => conn.with_status(307).with_response_header("location", "/new").with_body(""),
-                    "/see-other" => conn.with_status(303).with_response_header("location", "/new").with_body(""),
+                    "/old" => conn
+                        .with_status(307)
+                        .with_response_header("location", "/new")
+                        .with_body(""),
+                    "/see-other" => conn
+                        .with_status(303)
+                        .with_response_header("location", "/new")
+                        .with_body(""),
                     _ => {
                         let body = conn.request_body_string().await.unwrap();
                         assert_eq!(conn.method(), trillium::Method::Post);
@@ -432,10 +527,18 @@ fn a_post_follows_307_with_its_body_and_refuses_303() {
                 }
             }
         });
-        let make = |path: &str| api(&server.url(path)).post(json!({"q": 1})).style(Style::cursor()).items_at("/results").paginator();
+        let make = |path: &str| {
+            api(&server.url(path))
+                .post(json!({"q": 1}))
+                .style(Style::cursor())
+                .items_at("/results")
+                .paginator()
+        };
         assert_eq!(run(make("/old")).0, [json!(1)]);
         let (_, error) = run(make("/see-other"));
-        let cause = std::error::Error::source(&error.unwrap()).unwrap().to_string();
+        let cause = std::error::Error::source(&error.unwrap())
+            .unwrap()
+            .to_string();
         assert!(cause.contains("303"), "{cause}");
     });
 }
@@ -449,15 +552,25 @@ fn a_repeated_token_ends_the_run_when_asked_and_is_a_loop_otherwise() {
         // GetLogEvents: the token moves on while there are events, then comes back
         // as it was sent.
         let server = counted(&requests, |conn| {
-            let token = query(&conn).get("nextToken").cloned().unwrap_or_else(|| "f/0".into());
+            let token = query(&conn)
+                .get("nextToken")
+                .cloned()
+                .unwrap_or_else(|| "f/0".into());
             let at: u64 = token[2..].parse().unwrap();
             let events: Vec<u64> = (at..(at + 2).min(5)).collect();
-            let next = if events.is_empty() { token } else { format!("f/{}", at + events.len() as u64) };
+            let next = if events.is_empty() {
+                token
+            } else {
+                format!("f/{}", at + events.len() as u64)
+            };
             json_response(conn, &json!({"events": events, "nextForwardToken": next}))
         });
         let make = || {
             api(&server.url("/logs"))
-                .style(Style::Cursor { param: "nextToken".into(), path: "/nextForwardToken".into() })
+                .style(Style::Cursor {
+                    param: "nextToken".into(),
+                    path: "/nextForwardToken".into(),
+                })
                 .items_at("/events")
                 .paginator()
         };
@@ -481,7 +594,10 @@ fn a_page_with_an_unusable_next_delivers_its_items_then_the_error() {
             _ => json_response(conn, &json!({"data": [3], "next": 7})),
         });
         for path in ["/file", "/number"] {
-            let (got, error) = run(api(&server.url(path)).style(Style::next()).items_at("/data").paginator());
+            let (got, error) = run(api(&server.url(path))
+                .style(Style::next())
+                .items_at("/data")
+                .paginator());
             assert!(!got.is_empty(), "{path}: the page's items come first");
             let error = error.expect("then the error");
             assert_eq!(error.position().skip, got.len() as u64);
@@ -510,15 +626,27 @@ mod graphql {
             after: Option<String>,
             first: Option<i32>,
         ) -> Result<Connection<String, Issue, EmptyFields, EmptyFields>> {
-            query(after, None, first, None, |after: Option<String>, _: Option<String>, first: Option<usize>, _| async move {
-                let start = after.map_or(Ok(0), |cursor| cursor.parse::<usize>().map(|n| n + 1))?;
-                let end = (start + first.unwrap_or(10).min(10)).min(25);
-                let mut connection = Connection::new(start > 0, end < 25);
-                connection.edges.extend((start..end).map(|n| {
-                    Edge::new(n.to_string(), Issue { number: i32::try_from(n).unwrap() + 1 })
-                }));
-                Ok::<_, async_graphql::Error>(connection)
-            })
+            query(
+                after,
+                None,
+                first,
+                None,
+                |after: Option<String>, _: Option<String>, first: Option<usize>, _| async move {
+                    let start =
+                        after.map_or(Ok(0), |cursor| cursor.parse::<usize>().map(|n| n + 1))?;
+                    let end = (start + first.unwrap_or(10).min(10)).min(25);
+                    let mut connection = Connection::new(start > 0, end < 25);
+                    connection.edges.extend((start..end).map(|n| {
+                        Edge::new(
+                            n.to_string(),
+                            Issue {
+                                number: i32::try_from(n).unwrap() + 1,
+                            },
+                        )
+                    }));
+                    Ok::<_, async_graphql::Error>(connection)
+                },
+            )
             .await
         }
     }
@@ -557,7 +685,11 @@ fn a_relay_connection_of_a_real_graphql_server_pages_by_nodes_or_edges() {
         let (got, error) = run(api(&url).graphql(NODES, "/data/issues").paginator());
         assert!(error.is_none(), "{error:?}");
         assert_eq!(ids(&got, "number"), (1..=25).collect::<Vec<_>>());
-        assert_eq!(requests.load(Ordering::SeqCst), 3, "hasNextPage: false ends it");
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            3,
+            "hasNextPage: false ends it"
+        );
         let paginator = api(&url)
             .graphql(EDGES, "/data/issues")
             .graphql_cursor_var("cursor")
@@ -591,10 +723,17 @@ fn graphql_errors_are_never_ignored() {
         let requests = Arc::new(AtomicU32::new(0));
         let server = graphql_server(&requests);
         let bad = "query($after: String) { issues(after: $after) { nodes { title } pageInfo { endCursor hasNextPage } } }";
-        let (got, error) = run(api(&server.url("/graphql")).graphql(bad, "/data/issues").paginator());
+        let (got, error) = run(api(&server.url("/graphql"))
+            .graphql(bad, "/data/issues")
+            .paginator());
         assert!(got.is_empty());
-        let cause = std::error::Error::source(&error.unwrap()).unwrap().to_string();
-        assert!(cause.contains("GraphQL error") && cause.contains("title"), "{cause}");
+        let cause = std::error::Error::source(&error.unwrap())
+            .unwrap()
+            .to_string();
+        assert!(
+            cause.contains("GraphQL error") && cause.contains("title"),
+            "{cause}"
+        );
     });
 }
 
@@ -611,7 +750,9 @@ fn a_throttled_graphql_page_is_retried_like_a_429() {
             let body = json!({"data": {"products": {"edges": [{"node": {"id": 1}}], "pageInfo": {"hasNextPage": false, "endCursor": "x"}}}});
             json_response(conn, &body)
         });
-        let paginator = api(&server.url("/admin/api/graphql.json")).graphql("{ ... }", "/data/products").paginator();
+        let paginator = api(&server.url("/admin/api/graphql.json"))
+            .graphql("{ ... }", "/data/products")
+            .paginator();
         let (got, error) = run(fast(paginator));
         assert!(error.is_none(), "{error:?}");
         assert_eq!(got, [json!({"id": 1})]);

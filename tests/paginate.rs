@@ -638,3 +638,125 @@ fn caps_and_timeouts_set_before_can_be_unset() {
         4
     );
 }
+
+// ------------------------------------------------- what real APIs do (issue 20)
+
+/// An offset API that serves at most `cap` rows of `total`, however many are asked.
+fn capped(total: u64, cap: u64, requests: Arc<AtomicU32>) -> Paginator<u64> {
+    Paginator::offsets(0, 100, move |offset| {
+        requests.fetch_add(1, Ordering::SeqCst);
+        async move { Ok(Page::new((offset..(offset + cap).min(total)).collect())) }
+    })
+}
+
+#[test]
+fn offsets_advance_by_the_entries_that_came_so_a_capped_api_loses_nothing() {
+    for prefetch in [1, 2, 8] {
+        let requests = Arc::new(AtomicU32::new(0));
+        let (got, error) = run(capped(2_000, 50, requests).prefetch(prefetch));
+        assert!(error.is_none());
+        assert_eq!(got, (0..2_000).collect::<Vec<_>>(), "prefetch {prefetch}");
+    }
+}
+
+#[test]
+fn a_total_known_from_the_first_page_bounds_prefetch_exactly() {
+    for (cap, expected) in [(100, 20), (50, 40)] {
+        let requests = Arc::new(AtomicU32::new(0));
+        let counter = requests.clone();
+        let paginator =
+            Paginator::offsets(0, 100, move |offset| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    Ok(Page::new((offset..(offset + cap).min(2_000)).collect())
+                        .with_total_items(2_000))
+                }
+            });
+        let (got, _) = run(paginator.prefetch(8));
+        assert_eq!(got.len(), 2_000);
+        assert_eq!(requests.load(Ordering::SeqCst), expected, "cap {cap}");
+    }
+}
+
+#[test]
+fn a_past_the_end_status_on_a_resumed_run_ends_it_but_on_the_first_page_fails_it() {
+    let make = || {
+        Paginator::page_numbers(1, 1, |n| async move {
+            if n > 2 {
+                return Err(FetchError::permanent("not found").with_status(404));
+            }
+            Ok(numbered_page(n, 2, 2))
+        })
+    };
+    let (got, error) = run(make().resume(Position::new(PageKey::Page(2), 1)));
+    assert_eq!((got, error), (vec![201], None));
+    let (_, error) = run(make()
+        .resume(Position::new(PageKey::Page(1), 0))
+        .end_statuses([]));
+    assert!(error.is_some());
+    let first_fails = Paginator::<u64>::page_numbers(1, 1, |_| async {
+        Err(FetchError::permanent("not found").with_status(404))
+    });
+    assert!(
+        run(first_fails).1.is_some(),
+        "the first page's 404 is an error"
+    );
+}
+
+#[test]
+fn a_stop_flag_wins_over_a_cursor_still_present() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let counter = requests.clone();
+    let paginator = Paginator::cursors(move |cursor: Option<String>| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            Ok(match cursor {
+                None => Page::with_next(vec![1], Some("end-cursor-1".into())).with_more(true),
+                Some(_) => Page::with_next(vec![2], Some("end-cursor-2".into())).with_more(false),
+            })
+        }
+    });
+    let mut items = paginator.items();
+    let got: Vec<u64> = block_on((&mut items).map(|item| item.unwrap().item).collect());
+    assert_eq!(got, [1, 2]);
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    assert_eq!(items.position(), None, "finished");
+}
+
+#[test]
+fn rejections_in_any_order_are_placed_and_misplaced_ones_fail_the_page() {
+    let page = |rejections: &'static [u64]| {
+        Paginator::cursors(move |_| async move {
+            let mut page = Page::new(vec![10, 20]);
+            for &index in rejections {
+                page = page.reject(index, FetchError::permanent(format!("bad {index}")));
+            }
+            Ok(page)
+        })
+    };
+    let shapes = |paginator: Paginator<u64>| -> Vec<String> {
+        block_on(
+            paginator
+                .items()
+                .map(|item| match item {
+                    Ok(item) => item.item.to_string(),
+                    Err(error) => format!("{}", error_chain(&error).join(": ")),
+                })
+                .collect(),
+        )
+    };
+    let got = shapes(page(&[3, 0]));
+    assert_eq!(got.len(), 4);
+    assert!(
+        got[0].contains("bad 0") && got[3].contains("bad 3"),
+        "{got:?}"
+    );
+    assert_eq!((got[1].as_str(), got[2].as_str()), ("10", "20"));
+    let twice = shapes(page(&[1, 1]));
+    assert!(twice[0].contains("rejected entry 2 twice"), "{twice:?}");
+    let past = shapes(page(&[7]));
+    assert!(
+        past[0].contains("rejected entry 8 of a page of 3 entries"),
+        "{past:?}"
+    );
+}

@@ -238,7 +238,12 @@ impl<C: Client + ?Sized> Client for Arc<C> {
 
 impl Client for isahc::HttpClient {
     fn get<'a>(&'a self, url: &'a str, headers: &'a HeaderMap) -> ResponseFuture<'a> {
-        Box::pin(isahc_send(self, isahc::Request::get(url), headers, Vec::new()))
+        Box::pin(isahc_send(
+            self,
+            isahc::Request::get(url),
+            headers,
+            Vec::new(),
+        ))
     }
 
     fn post_json<'a>(

@@ -126,7 +126,11 @@ impl<'o, T> Walk<'_, 'o, T> {
             .on
             .iter()
             .copied()
-            .filter(|&at| self.paths[at].get(self.depth).is_some_and(|token| token == name))
+            .filter(|&at| {
+                self.paths[at]
+                    .get(self.depth)
+                    .is_some_and(|token| token == name)
+            })
             .collect();
         (!on.is_empty()).then(|| Walk {
             depth: self.depth + 1,
@@ -158,7 +162,11 @@ impl<'o, T> Walk<'_, 'o, T> {
 impl<T: DeserializeOwned> Out<'_, T> {
     /// The items' array (candidate `at`): each entry borrowed raw, fingerprinted,
     /// its item parsed into `T` once.
-    fn read_items<'de, A: SeqAccess<'de>>(&mut self, at: usize, mut seq: A) -> Result<(), A::Error> {
+    fn read_items<'de, A: SeqAccess<'de>>(
+        &mut self,
+        at: usize,
+        mut seq: A,
+    ) -> Result<(), A::Error> {
         if self.page.found_items.is_some() {
             // A worse choice was read first: this one replaces it.
             self.page.items.clear();
@@ -391,7 +399,8 @@ mod tests {
 
     #[test]
     fn items_and_values_come_from_one_pass() {
-        let body = br#"{"meta": {"next": "c2", "total": 7, "x": [1, {"y": 2}]}, "data": [1, "two", 3]}"#;
+        let body =
+            br#"{"meta": {"next": "c2", "total": 7, "x": [1, {"y": 2}]}, "data": [1, "two", 3]}"#;
         let items = [at("/data", "")];
         let reading = Reading {
             items: &items,
@@ -434,7 +443,12 @@ mod tests {
         assert_eq!(page.found_items, Some(1));
         assert_eq!(page.items, [5]);
         assert_eq!(page.rejected.len(), 2);
-        assert!(page.rejected[1].1.to_string().contains("no value at \"/node\""));
+        assert!(
+            page.rejected[1]
+                .1
+                .to_string()
+                .contains("no value at \"/node\"")
+        );
         let both = br#"{"c": {"edges": [{"node": 5}], "nodes": [6, 7]}}"#;
         let page = read_page::<u32>(both, &reading, &prints).unwrap();
         assert_eq!((page.found_items, page.items), (Some(0), vec![6, 7]));
@@ -477,5 +491,37 @@ mod tests {
         let page = read_page::<u32>(br#"{"d": {"not": "an array"}}"#, &reading, &prints).unwrap();
         assert!(page.found_items.is_none());
         assert!(read_page::<u32>(br#"{"d": [1, 2"#, &reading, &prints).is_err());
+    }
+}
+#[cfg(test)]
+mod graphql_shape {
+    use super::{ItemsAt, Reading, read_page};
+    use crate::paginate::fingerprint::Fingerprinter;
+
+    #[test]
+    fn edges_before_page_info() {
+        let body = br#"{"data":{"items":{"edges":[{"node":{"n":0}},{"node":{"n":1}}],"pageInfo":{"endCursor":"2","hasNextPage":true}}}}"#;
+        let items = [
+            ItemsAt {
+                array: "/data/items/nodes".into(),
+                item: "/n".into(),
+            },
+            ItemsAt {
+                array: "/data/items/edges".into(),
+                item: "/node/n".into(),
+            },
+        ];
+        let reading = Reading {
+            items: &items,
+            values: &[
+                "/data/items/pageInfo/endCursor",
+                "/data/items/pageInfo/hasNextPage",
+                "/errors",
+            ],
+            last_entry: false,
+        };
+        let page = read_page::<u64>(body, &reading, &Fingerprinter::new()).unwrap();
+        assert_eq!(page.found_items, Some(1));
+        assert_eq!(page.items, [0, 1]);
     }
 }

@@ -162,13 +162,13 @@ impl Requester {
                 Some(body) => self.client.post_json(url.as_str(), &headers, body),
             };
             let response = sent.await.map_err(|error| {
-                    let error = if error.is_transient() {
-                        FetchError::transient(error)
-                    } else {
-                        FetchError::permanent(error)
-                    };
-                    error.with_url(url.as_str())
-                })?;
+                let error = if error.is_transient() {
+                    FetchError::transient(error)
+                } else {
+                    FetchError::permanent(error)
+                };
+                error.with_url(url.as_str())
+            })?;
             let status = response.status;
             let location = response
                 .headers

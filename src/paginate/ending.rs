@@ -55,7 +55,11 @@ impl Ending {
     /// How far an offset run guesses the next page starts: the fullest page so
     /// far (a capped API's real page size), or the requested limit before any.
     pub(super) fn offset_step(&self, limit: u64) -> u64 {
-        if self.fullest > 0 { self.fullest } else { limit }
+        if self.fullest > 0 {
+            self.fullest
+        } else {
+            limit
+        }
     }
 
     /// True when the numbered page `key` lies past the end the totals give: a run

@@ -516,9 +516,7 @@ impl<T> Engine<T> {
 /// The cursor, URL or key text of a linked key.
 fn key_text(key: &PageKey) -> Option<&str> {
     match key {
-        PageKey::Cursor(Some(text)) | PageKey::Url(text) | PageKey::After(Some(text)) => {
-            Some(text)
-        }
+        PageKey::Cursor(Some(text)) | PageKey::Url(text) | PageKey::After(Some(text)) => Some(text),
         _ => None,
     }
 }

@@ -97,7 +97,13 @@ mod tests {
     fn a_loop_longer_than_the_recent_keys_is_still_found() {
         let mut seen = SeenKeys::new();
         // Enter a loop of 25,000 keys at page 100: keys cycle 100..25_100.
-        let key_of = |page: u64| if page < 100 { page } else { 100 + (page - 100) % 25_000 };
+        let key_of = |page: u64| {
+            if page < 100 {
+                page
+            } else {
+                100 + (page - 100) % 25_000
+            }
+        };
         let mut found = None;
         for page in 1..=200_000u64 {
             if let Some(earlier) = seen.check_and_insert(u128::from(key_of(page)), page) {

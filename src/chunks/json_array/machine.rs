@@ -220,7 +220,9 @@ impl<T: DeserializeOwned> JsonArrayDecoder<T> {
     /// A byte of the target array itself: its `,` and `]`, or an item's start.
     fn in_array(&mut self, b: u8, pos: usize, at: u64) -> Step<T> {
         match (self.state, b) {
-            (State::ItemStart { first: true } | State::ItemEnd, b']') if self.pointer.is_empty() => {
+            (State::ItemStart { first: true } | State::ItemEnd, b']')
+                if self.pointer.is_empty() =>
+            {
                 self.state = State::Trailing;
                 Step::At(pos + 1)
             }

@@ -43,7 +43,9 @@ impl JsonApi {
                 .with_snippet(snippet(&body))
         };
         let malformed = |message: String| fail(FetchError::permanent(message));
-        let read = self.read(&body).map_err(|error| malformed(format!("malformed JSON body: {error}")))?;
+        let read = self
+            .read(&body)
+            .map_err(|error| malformed(format!("malformed JSON body: {error}")))?;
         let values: Vec<Option<&Value>> = read.page.values.iter().map(Option::as_ref).collect();
         if self.graphql.is_some() {
             let data = read.page.found_items.is_some();
@@ -64,14 +66,21 @@ impl JsonApi {
                 None => format!("no array at {:?} in the body", self.items_at),
             }));
         };
-        let next = self.next_of(&url, &response, values[read.next], read.page.last_entry.as_ref());
+        let next = self.next_of(
+            &url,
+            &response,
+            values[read.next],
+            read.page.last_entry.as_ref(),
+        );
         let stop_values = [
             values[read.stop[0]],
             values[read.stop[1]],
             values[read.stop[2]],
             values[read.stop[3]],
         ];
-        let stopped = self.stop.apply(Page::<()>::new(Vec::new()), stop_values, &response);
+        let stopped = self
+            .stop
+            .apply(Page::<()>::new(Vec::new()), stop_values, &response);
         let mut page = Page::new(read.page.items).with_fingerprint(read.page.fingerprint);
         for (index, error) in read.page.rejected {
             // The page error around it names the page, the entry and the URL.

@@ -199,13 +199,24 @@ mod tests {
     fn errors_are_never_ignored_and_rate_limits_are_transient() {
         assert!(check_errors(None, true).is_ok());
         assert!(check_errors(Some(&json!([])), true).is_ok());
-        let error = check_errors(Some(&json!([{"message": "bad field"}, {"message": "x"}])), false)
-            .unwrap_err();
+        let error = check_errors(
+            Some(&json!([{"message": "bad field"}, {"message": "x"}])),
+            false,
+        )
+        .unwrap_err();
         assert_eq!(error.to_string(), "GraphQL error: bad field (and 1 more)");
         assert!(!error.is_transient());
         let shopify = json!([{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]);
-        assert!(check_errors(Some(&shopify), false).unwrap_err().is_transient());
+        assert!(
+            check_errors(Some(&shopify), false)
+                .unwrap_err()
+                .is_transient()
+        );
         let github = json!([{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]);
-        assert!(check_errors(Some(&github), false).unwrap_err().is_transient());
+        assert!(
+            check_errors(Some(&github), false)
+                .unwrap_err()
+                .is_transient()
+        );
     }
 }

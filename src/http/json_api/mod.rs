@@ -22,10 +22,10 @@ use url::Url;
 
 use super::client::Client;
 use super::requester::{Requester, redact};
-use graphql::GraphQl;
-use stop::StopAt;
 use crate::paginate::fingerprint::Fingerprinter;
 use crate::paginate::{PageKey, Paginator};
+use graphql::GraphQl;
+use stop::StopAt;
 
 /// The largest page body [`JsonApi`] reads unless told otherwise: 32 MiB.
 ///

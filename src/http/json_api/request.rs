@@ -200,7 +200,9 @@ fn set_pointer(document: &mut Value, pointer: &str, value: Value) -> Result<(), 
                 .parse::<usize>()
                 .ok()
                 .and_then(|index| items.get_mut(index))
-                .ok_or_else(|| format!("the body has no element {token:?} on the way to {pointer:?}"))?,
+                .ok_or_else(|| {
+                    format!("the body has no element {token:?} on the way to {pointer:?}")
+                })?,
             _ => return Err(format!("the body has a scalar on the way to {pointer:?}")),
         };
     }
