@@ -7,12 +7,17 @@
 //! 2. 200 cursor pages, with 10 ms of work per page in the consumer: the sequential
 //!    loop (30 ms a page) against aiter reading the next page ahead while the
 //!    consumer works (the limit is 20 ms a page: 4 s).
+//! 3. Requests made for 2,000 items in pages of 100 whose total the API tells
+//!    (`X-Total-Count`), 8 ahead: page-turner, aiter not told to read the total,
+//!    and aiter reading it (the least possible is 20).
 //!
 //! Every contender uses the same isahc client setup and the same server.
 //!
 //! Run with: `cargo run --release -p aiter-benchmarks --bin paginate [-- PAGES]`
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aiter::http::{JsonApi, Style};
@@ -23,41 +28,56 @@ use page_turner::prelude::*;
 const LATENCY: Duration = Duration::from_millis(20);
 const WORK: Duration = Duration::from_millis(10);
 const PER_PAGE: u64 = 10;
+/// Items of the `/totals` route.
+const TOTAL: u64 = 2_000;
 
-/// The loopback API: `/items?page=N` and `/cursor?cursor=N`, each after 20 ms.
-fn serve(pages: u64) -> String {
+/// The loopback API: `/items?page=N` and `/cursor?cursor=N`, each after 20 ms;
+/// `/totals?page=N`, 2,000 items 100 a page with `X-Total-Count`, counting its
+/// requests in `totals`.
+fn serve(pages: u64, totals: Arc<AtomicU64>) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let address = listener.local_addr().expect("bound address");
     let listener = smol::net::TcpListener::try_from(listener).expect("async listener");
-    let handler = move |conn: trillium::Conn| async move {
-        async_io::Timer::after(LATENCY).await;
-        let query: HashMap<String, String> =
-            url::form_urlencoded::parse(conn.querystring().as_bytes())
-                .into_owned()
-                .collect();
-        let get = |name: &str| {
-            query
-                .get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(1)
-        };
-        let page = if conn.path() == "/cursor" {
-            get("cursor")
-        } else {
-            get("page")
-        };
-        let items: Vec<u64> = if page <= pages {
-            (0..PER_PAGE).map(|i| page * 100 + i).collect()
-        } else {
-            vec![]
-        };
-        let body = if conn.path() == "/cursor" {
-            let next = (page < pages).then(|| (page + 1).to_string());
-            serde_json::json!({ "items": items, "next_cursor": next })
-        } else {
-            serde_json::json!(items)
-        };
-        conn.ok(body.to_string())
+    let handler = move |conn: trillium::Conn| {
+        let totals = totals.clone();
+        async move {
+            async_io::Timer::after(LATENCY).await;
+            let query: HashMap<String, String> =
+                url::form_urlencoded::parse(conn.querystring().as_bytes())
+                    .into_owned()
+                    .collect();
+            let get = |name: &str| {
+                query
+                    .get(name)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+            };
+            if conn.path() == "/totals" {
+                totals.fetch_add(1, Ordering::SeqCst);
+                let page = get("page");
+                let items: Vec<u64> = ((page - 1) * 100..(page * 100).min(TOTAL)).collect();
+                return conn
+                    .with_response_header("x-total-count", TOTAL.to_string())
+                    .ok(serde_json::json!(items).to_string());
+            }
+            let page = if conn.path() == "/cursor" {
+                get("cursor")
+            } else {
+                get("page")
+            };
+            let items: Vec<u64> = if page <= pages {
+                (0..PER_PAGE).map(|i| page * 100 + i).collect()
+            } else {
+                vec![]
+            };
+            let body = if conn.path() == "/cursor" {
+                let next = (page < pages).then(|| (page + 1).to_string());
+                serde_json::json!({ "items": items, "next_cursor": next })
+            } else {
+                serde_json::json!(items)
+            };
+            conn.ok(body.to_string())
+        }
     };
     trillium_smol::config()
         .without_signals()
@@ -107,6 +127,7 @@ async fn sequential_cursor(base: &str) -> u64 {
 struct PageTurnerClient {
     client: isahc::HttpClient,
     base: String,
+    path: &'static str,
 }
 
 #[derive(Clone)]
@@ -125,7 +146,7 @@ impl PageTurner<PageRequest> for PageTurnerClient {
     async fn turn_page(&self, request: PageRequest) -> TurnedPageResult<Self, PageRequest> {
         let items = get_json(
             &self.client,
-            &format!("{}/items?page={}", self.base, request.0),
+            &format!("{}{}?page={}", self.base, self.path, request.0),
         )
         .await;
         let items = items.as_array().expect("an array").clone();
@@ -137,10 +158,11 @@ impl PageTurner<PageRequest> for PageTurnerClient {
     }
 }
 
-async fn page_turner(base: &str, ahead: usize) -> u64 {
+async fn page_turner(base: &str, path: &'static str, ahead: usize) -> u64 {
     let turner = PageTurnerClient {
         client: client(),
         base: base.to_owned(),
+        path,
     };
     let pages = turner.pages_ahead(ahead, Limit::None, PageRequest(1));
     let pages: Vec<Vec<serde_json::Value>> = pages.try_collect().await.expect("no errors");
@@ -157,6 +179,17 @@ async fn aiter_pages(base: &str, prefetch: usize) -> u64 {
         .items()
         .count()
         .await as u64
+}
+
+async fn aiter_totals(base: &str, read_total: bool) -> u64 {
+    let mut api = JsonApi::with_client(
+        client(),
+        url::Url::parse(&format!("{base}/totals")).expect("a URL"),
+    );
+    if read_total {
+        api = api.total_items_header("X-Total-Count");
+    }
+    api.paginator::<u64>().prefetch(8).items().count().await as u64
 }
 
 async fn aiter_cursor(base: &str) -> u64 {
@@ -186,7 +219,8 @@ fn main() {
     let pages: u64 = std::env::args()
         .nth(1)
         .map_or(200, |n| n.parse().expect("PAGES is a number"));
-    let base = serve(pages);
+    let totals = Arc::new(AtomicU64::new(0));
+    let base = serve(pages, totals.clone());
     let items = pages * PER_PAGE;
     // Warm the connections up once.
     smol::block_on(aiter_pages(&base, 8));
@@ -200,7 +234,7 @@ fn main() {
         ),
         (
             "page-turner pages_ahead(8)",
-            time(items, page_turner(&base, 8)),
+            time(items, page_turner(&base, "/items", 8)),
         ),
         (
             "aiter JsonApi, prefetch 8",
@@ -244,4 +278,37 @@ fn main() {
             secs / limit
         );
     }
+
+    println!(
+        "\nrequests for {TOTAL} items in pages of 100, total told by X-Total-Count, 8 ahead (least possible: 20)"
+    );
+    let contenders: [(&str, u64); 3] = [
+        (
+            "page-turner pages_ahead(8)",
+            requests(&totals, page_turner(&base, "/totals", 8)),
+        ),
+        (
+            "aiter, total not read",
+            requests(&totals, aiter_totals(&base, false)),
+        ),
+        (
+            "aiter, total_items_header",
+            requests(&totals, aiter_totals(&base, true)),
+        ),
+    ];
+    let ours = contenders[2].1;
+    for (name, made) in contenders {
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = made as f64 / ours as f64;
+        println!("  {name:<36} {made:>4} requests   this ÷ aiter: {ratio:>5.2}x");
+    }
+}
+
+/// The requests `run` made to `/totals`.
+fn requests<F: std::future::Future<Output = u64>>(totals: &Arc<AtomicU64>, run: F) -> u64 {
+    let before = totals.load(Ordering::SeqCst);
+    assert_eq!(smol::block_on(run), TOTAL, "every item once");
+    // Requests a contender started and dropped arrive a little later.
+    std::thread::sleep(Duration::from_millis(200));
+    totals.load(Ordering::SeqCst) - before
 }
