@@ -27,6 +27,41 @@
 //!   a `Link` header or the body), likewise.
 //!
 //! A [`Position`] names its page with a [`PageKey`], the one type for all styles.
+//! A keyset run (the next key taken from the last entry) is a cursor run whose
+//! fetch function reads the key from its last item; `JsonApi` does it for JSON
+//! with `Style::After`, its keys being [`PageKey::After`].
+//!
+//! # What ends a run
+//!
+//! An empty numbered page, or a linked page without a next; and what a page says
+//! ([`Page::with_more`], [`Page::with_total_items`], [`Page::with_total_pages`]):
+//! a stop flag wins over a cursor still present, and with a total known a
+//! numbered run never asks for a page past the last, prefetch included (a
+//! numbered run fetches its first page alone, then opens the window). Also, when
+//! asked: a short page ([`Paginator::stop_on_short_page`]), a "no such page"
+//! status after the first page ([`Paginator::end_statuses`], 404 by default), a
+//! cursor repeated to say "no more" ([`Paginator::end_on_repeated_cursor`]).
+//! Offsets advance by the entries that came, never by the limit asked for.
+//!
+//! # Your API says ... use ...
+//!
+//! With `aiter::http::JsonApi` (feature `http`); `fetch_all`'s flags in brackets.
+//!
+//! | your API says | use |
+//! |---|---|
+//! | `?page=N`, an empty page at the end (Django REST framework answers 404 past it, WordPress 400) | `Style::page()`; the 404 ends the run by default; WordPress: `.total_pages_header("X-WP-TotalPages")` or [`Paginator::end_statuses`]`([400, 404])` (`--end-status 400,404`) |
+//! | `?_page=N` and `X-Total-Count` (json-server; it clamps a page past the end to the last) | `Style::Page { param: "_page", .. }`, `.total_items_header("X-Total-Count")` (`--total-header`); without it, the clamped page ends the run |
+//! | `?page=N&size=S` with `total` and `pages` in the body (FastAPI pagination) | `Style::page()`, `.total_pages_at("/pages")` (`--pages-path`) |
+//! | `?startAt=O&maxResults=L`, capped at 50, with `total` and `isLast` (Jira) | `Style::Offset { offset_param: "startAt", limit_param: "maxResults", .. }`, `.items_at("/values")`, `.last_at("/isLast")` or `.total_items_at("/total")`; offsets advance by what came |
+//! | `?offset=O&limit=L` and a `count` | `Style::offset()`, `.total_items_at("/count")` |
+//! | `?starting_after=<last id>` and `has_more` (Stripe); `?after=<last id>` (Discord) | `Style::after()` / `Style::After { param: "after", path: "/id" }`, `.more_at("/has_more")` (`--style after --more-path /has_more`) |
+//! | a cursor in the body and `has_more` (Notion: `start_cursor` in a POST body) | `Style::cursor()`, `.post(json!({..}))`, `.body_key("/start_cursor")`, `.more_at("/has_more")` (`--body`, `--body-key`) |
+//! | `NextToken` in a POST body (AWS JSON APIs) | `Style::Cursor { param, path: "/NextToken" }`, `.post(..)`, `.body_key("/NextToken")` |
+//! | a forward token repeated to say "no more" (AWS CloudWatch Logs `GetLogEvents`) | `Style::Cursor { .. path: "/nextForwardToken" }`, [`Paginator::end_on_repeated_cursor`] (`--repeat-ends`) |
+//! | `search_after` with the last hit's `sort` values (Elasticsearch) | `Style::After { path: "/sort", .. }`, `.post(..)`, `.body_key("/search_after")`, `.items_at("/hits/hits")`, `.item_at("/_source")` |
+//! | `done` and `nextRecordsUrl` (Salesforce) | `Style::Next { path: "/nextRecordsUrl" }`, `.last_at("/done")` |
+//! | a `Link: <...>; rel="next"` header (GitHub REST) | `Style::Link` |
+//! | a Relay connection over GraphQL (GitHub v4, Shopify) | `.graphql(query, "/data/repository/issues")` (`--graphql`, `--connection`); `pageInfo.hasNextPage` ends it |
 //!
 //! # Two streams
 //!
@@ -44,9 +79,13 @@
 //!   page with exponential backoff and jitter, honouring the server's `Retry-After`
 //!   up to a cap; a per-attempt [`timeout`](Paginator::timeout). Items already
 //!   delivered are never delivered again.
-//! - **Loops and runaways**: a cursor or URL seen *anywhere* before in the run is a
-//!   [`PageErrorKind::Loop`] naming both pages; [`max_pages`](Paginator::max_pages)
-//!   and [`max_items`](Paginator::max_items) cap a run.
+//! - **Loops and runaways**: a cursor or URL seen before in the run is a
+//!   [`PageErrorKind::Loop`] naming both pages: any of the last 10,000 the moment
+//!   the loop closes, and a longer loop when it comes back to a checkpoint (the
+//!   key of every page numbered by a power of two: a loop entered at page `m`, `n`
+//!   pages long, is caught by page `2m + n`), so an endless feed keeps bounded
+//!   memory (about 400 KiB at most); [`max_pages`](Paginator::max_pages) and
+//!   [`max_items`](Paginator::max_items) cap a run.
 //! - **Resume**: a [`PageError`] carries the position of the first item not
 //!   delivered, as does [`Items::position`] after a cap; a new paginator
 //!   [`resume`](Paginator::resume)d from it continues with exactly the items not yet
