@@ -237,11 +237,10 @@ fn check_combinations(
     let graphql = args.graphql.is_some();
     let fail = |message: &str| Err(lexopt::Error::Custom(message.into()));
     match method {
-        None | Some("POST") => {}
         Some("GET") if args.body.is_some() => {
             return fail("--body is sent with --method POST, not GET");
         }
-        Some("GET") => {}
+        None | Some("POST" | "GET") => {}
         Some(other) => return fail(&format!("--method {other:?}: expected GET or POST")),
     }
     if graphql && style.is_some() {
@@ -401,7 +400,8 @@ fn build(args: &Args) -> Result<JsonApi, Box<dyn std::error::Error + Send + Sync
 /// The settings for APIs beyond the five plain styles: items inside entries,
 /// stop flags and totals, bodies, GraphQL.
 fn configure(mut api: JsonApi, args: &Args) -> JsonApi {
-    let settings: [(&Option<String>, fn(JsonApi, &str) -> JsonApi); 8] = [
+    type Setting = fn(JsonApi, &str) -> JsonApi;
+    let settings: [(&Option<String>, Setting); 8] = [
         (&args.item_path, JsonApi::item_at),
         (&args.more_path, JsonApi::more_at),
         (&args.last_path, JsonApi::last_at),

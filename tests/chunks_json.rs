@@ -301,8 +301,8 @@ fn json_array_reports_data_after_the_top_level_array_with_its_offset() {
     assert_eq!(got, [Ok(1), Ok(2)]);
 }
 
-/// Every `n_` case of JSONTestSuite (documents a JSON parser must refuse; vendored
-/// in tests/data/json_test_suite with its licence) gives `json_array` at least
+/// Every `n_` case of `JSONTestSuite` (documents a JSON parser must refuse; vendored
+/// in `tests/data/json_test_suite` with its licence) gives `json_array` at least
 /// one error: none is read as a clean run of items.
 #[test]
 fn json_array_refuses_every_invalid_document_of_json_test_suite() {

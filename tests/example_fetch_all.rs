@@ -380,6 +380,7 @@ fn real_apis() -> TestServer {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one command line of flags a run
 fn the_new_pagination_flags_page_real_api_shapes() {
     let server = real_apis();
     let jira = server.url("/jira");

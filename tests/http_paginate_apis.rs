@@ -150,7 +150,8 @@ fn is_last_and_total_each_end_the_run_without_a_request_past_the_end() {
     over_every_client(|| {
         // A flag comes with the last page, so only a run without prefetch can
         // know in time; a total is known from the first page on, prefetch or not.
-        let cases: [(&str, fn(JsonApi) -> JsonApi, usize); 3] = [
+        type Configure = fn(JsonApi) -> JsonApi;
+        let cases: [(&str, Configure, usize); 3] = [
             ("isLast", |api| api.last_at("/isLast"), 1),
             ("total", |api| api.total_items_at("/total"), 1),
             ("total", |api| api.total_items_at("/total"), 8),
@@ -340,7 +341,7 @@ fn a_page_number_clamped_to_the_last_page_ends_the_run_cleanly() {
 fn stripe(requests: &Arc<AtomicU32>) -> TestServer {
     counted(requests, |conn| {
         let q = query(&conn);
-        let limit = get(&q, "limit", 3) as usize;
+        let limit = usize::try_from(get(&q, "limit", 3)).unwrap();
         let all: Vec<String> = (1..=10).map(|i| format!("cus_{i:03}")).collect();
         let start = match q.get("starting_after") {
             None => 0,

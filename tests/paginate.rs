@@ -740,7 +740,7 @@ fn rejections_in_any_order_are_placed_and_misplaced_ones_fail_the_page() {
                 .items()
                 .map(|item| match item {
                     Ok(item) => item.item.to_string(),
-                    Err(error) => format!("{}", error_chain(&error).join(": ")),
+                    Err(error) => error_chain(&error).join(": "),
                 })
                 .collect(),
         )

@@ -214,9 +214,12 @@ fn item_in<T: DeserializeOwned>(entry: &str, path: &[String]) -> Result<T, serde
 }
 
 fn pointer_of(path: &[String]) -> String {
-    path.iter()
-        .map(|token| format!("/{}", token.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    let mut pointer = String::new();
+    for token in path {
+        pointer.push('/');
+        pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    }
+    pointer
 }
 
 /// Descends `path` inside one entry and parses what is there.

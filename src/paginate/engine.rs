@@ -14,6 +14,9 @@ use super::seen::SeenKeys;
 use super::{FetchError, Fetched, Page, PageError, PageErrorKind, PageKey, Position};
 
 /// A page in the window: still fetching, or fetched and waiting for the consumer.
+// A fetched page is the common state, and at most `prefetch` slots exist: boxing it
+// would add an allocation a page and save nothing that matters.
+#[allow(clippy::large_enum_variant)]
 enum Slot<T> {
     Fetching(Attempts<T>),
     Done(Result<Page<T>, FetchError>, u32),
@@ -376,11 +379,11 @@ impl<T> Engine<T> {
         let print = self.prints.of_key(next, is_url);
         match self.seen.check_and_insert(print, entry.number + 1) {
             // Reported after this page is delivered.
-            Some(earlier) => {
+            Err(earlier) => {
                 entry.loops_to = Some((next.clone(), earlier));
                 self.exhausted = true;
             }
-            None => self.next_key = Some(linked_key(&entry.key, next)),
+            Ok(()) => self.next_key = Some(linked_key(&entry.key, next)),
         }
     }
 

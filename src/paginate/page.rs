@@ -36,10 +36,9 @@ impl fmt::Display for PageKey {
         match self {
             Self::Page(number) => write!(f, "page {number}"),
             Self::Offset(offset) => write!(f, "offset {offset}"),
-            Self::Cursor(None) => f.write_str("first page"),
+            Self::Cursor(None) | Self::After(None) => f.write_str("first page"),
             Self::Cursor(Some(cursor)) => write!(f, "cursor {cursor:?}"),
             Self::Url(url) => write!(f, "{url}"),
-            Self::After(None) => f.write_str("first page"),
             Self::After(Some(key)) => write!(f, "after {key}"),
         }
     }

@@ -41,15 +41,15 @@ impl SeenKeys {
         self.checkpoints.insert(print, page);
     }
 
-    /// The page that fetched `print` before, if any (`Some(None)`: the run this
-    /// one resumed); otherwise remembers it as fetched by page `page`.
-    pub(super) fn check_and_insert(&mut self, print: u128, page: u64) -> Option<Option<u64>> {
+    /// Remembers `print` as fetched by page `page`; if it was fetched before,
+    /// `Err` with the page that did (`None`: the run this one resumed).
+    pub(super) fn check_and_insert(&mut self, print: u128, page: u64) -> Result<(), Option<u64>> {
         if let Some(earlier) = self
             .recent
             .get(&print)
             .or_else(|| self.checkpoints.get(&print))
         {
-            return Some(*earlier);
+            return Err(*earlier);
         }
         if page.is_power_of_two() {
             self.checkpoints.insert(print, Some(page));
@@ -61,7 +61,7 @@ impl SeenKeys {
                 self.recent.remove(&oldest);
             }
         }
-        None
+        Ok(())
     }
 
     #[cfg(test)]
@@ -78,7 +78,7 @@ mod tests {
     fn an_endless_feed_keeps_bounded_memory() {
         let mut seen = SeenKeys::new();
         for page in 1..=200_000u64 {
-            assert!(seen.check_and_insert(u128::from(page), page).is_none());
+            assert!(seen.check_and_insert(u128::from(page), page).is_ok());
         }
         assert!(seen.len() <= RECENT_KEYS + 64, "{}", seen.len());
     }
@@ -88,9 +88,9 @@ mod tests {
         let mut seen = SeenKeys::new();
         // Keys 1, 2, 3, then back to 2.
         for (page, key) in [(1, 1), (2, 2), (3, 3)] {
-            assert!(seen.check_and_insert(key, page).is_none());
+            assert!(seen.check_and_insert(key, page).is_ok());
         }
-        assert_eq!(seen.check_and_insert(2, 4), Some(Some(2)));
+        assert_eq!(seen.check_and_insert(2, 4), Err(Some(2)));
     }
 
     #[test]
@@ -106,7 +106,7 @@ mod tests {
         };
         let mut found = None;
         for page in 1..=200_000u64 {
-            if let Some(earlier) = seen.check_and_insert(u128::from(key_of(page)), page) {
+            if let Err(earlier) = seen.check_and_insert(u128::from(key_of(page)), page) {
                 found = Some((page, earlier));
                 break;
             }

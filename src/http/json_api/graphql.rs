@@ -1,5 +1,5 @@
 //! GraphQL Relay connections, as a preset over the JSON API settings: the query
-//! is POSTed with its variables, the cursor goes into a variable, items are the
+//! sent as a POST with its variables, the cursor goes into a variable, items are the
 //! connection's `nodes` (or its `edges`' `node`s), and `pageInfo` says when it
 //! is done. A response with `errors` is never ignored.
 
@@ -61,7 +61,7 @@ pub(super) fn check_errors(errors: Option<&Value>, has_data: bool) -> Result<(),
 }
 
 impl JsonApi {
-    /// Pages a GraphQL Relay connection: `query` is POSTed to the API's URL with
+    /// Pages a GraphQL Relay connection: `query` is sent as a POST to the API's URL with
     /// its variables, the cursor in the variable `after` (see
     /// [`JsonApi::graphql_cursor_var`]) and `null` on the first page. `connection`
     /// is the connection's JSON pointer in the response (`/data/repository/issues`):
