@@ -136,7 +136,7 @@ impl JsonApi {
     ///     .style(Style::after())
     ///     .items_at("/data")
     ///     .more_at("/has_more")
-    ///     .paginator()
+    ///     .paginator::<serde_json::Value>()
     ///     .items()
     ///     .map(|item| item.unwrap().item["id"].clone())
     ///     .collect()
