@@ -760,3 +760,11 @@ fn rejections_in_any_order_are_placed_and_misplaced_ones_fail_the_page() {
         "{past:?}"
     );
 }
+
+#[test]
+fn an_empty_first_offset_page_is_asked_for_once_whatever_the_prefetch() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let (got, error) = run(capped(0, 50, requests.clone()).prefetch(4));
+    assert!(got.is_empty() && error.is_none());
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+}

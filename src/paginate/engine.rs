@@ -341,7 +341,11 @@ impl<T> Engine<T> {
                 // The newest offset page tells where the next really starts: the
                 // pages started from here on need no guess about it.
                 if last_started && matches!(key, PageKey::Offset(_)) && self.next_key.is_some() {
-                    self.next_key = self.after_page(&key, page.entries());
+                    // An empty page is the last: nothing starts after it.
+                    self.next_key = match page.entries() {
+                        0 => None,
+                        entries => self.after_page(&key, entries),
+                    };
                 }
             }
             let entry = &mut self.window[index];
