@@ -31,6 +31,15 @@ struct InFlight<T> {
     loops_to: Option<(String, Option<u64>)>,
 }
 
+/// What `poll_page` found about a fetched page before delivering it.
+#[derive(Clone, Copy)]
+struct Read {
+    /// The number of the page it repeats, if its entries are the last page's.
+    repeats: Option<u64>,
+    /// It is the last page of a numbered run.
+    is_last: bool,
+}
+
 /// The engine both streams share: a window of page fetches, delivered in order.
 pub(crate) struct Engine<T> {
     settings: Paginator<T>,
@@ -270,19 +279,21 @@ impl<T> Engine<T> {
                 self.end_here();
                 continue;
             }
-            if let Ok(page) = &result {
-                if self.is_last_numbered(&key, page) {
-                    // Drop the fetches started after it and start nothing more.
-                    self.end_here();
-                } else {
-                    self.realign(&key, page.entries(), number);
-                }
+            let is_last = result
+                .as_ref()
+                .is_ok_and(|page| self.is_last_numbered(&key, page));
+            if is_last {
+                // Drop the fetches started after it and start nothing more.
+                self.end_here();
+            } else if let Ok(page) = &result {
+                self.realign(&key, page.entries(), number);
             }
             // Before handing the page over, start the fetch its place in the window
             // frees: the next page loads while the consumer works on this one.
             self.start_fetches();
             self.poll_fetches(cx);
-            let delivered = self.deliver(key, number, result, attempts, loops_to, repeats);
+            let read = Read { repeats, is_last };
+            let delivered = self.deliver(key, number, result, attempts, loops_to, read);
             if let Err(error) = &delivered {
                 self.failed_at = Some(error.position().clone());
             }
@@ -398,8 +409,9 @@ impl<T> Engine<T> {
         result: Result<Page<T>, FetchError>,
         attempts: u32,
         looping: Option<(String, Option<u64>)>,
-        repeats: Option<u64>,
+        read: Read,
     ) -> Result<Fetched<T>, PageError> {
+        let Read { repeats, is_last } = read;
         let mut page = match result {
             Ok(page) => page,
             Err(error) => {
@@ -423,7 +435,6 @@ impl<T> Engine<T> {
             error.set_position(past_page);
             return Err(error);
         }
-        let is_last = self.is_numbered() && self.is_last_numbered(&key, &page);
         let numbered_next = self.after_page(&key, entries);
         let overflows = self.is_numbered() && !is_last && numbered_next.is_none();
         self.delivered += 1;

@@ -78,9 +78,7 @@ impl JsonApi {
             values[read.stop[2]],
             values[read.stop[3]],
         ];
-        let stopped = self
-            .stop
-            .apply(Page::<()>::new(Vec::new()), stop_values, &response);
+        let stop = self.stop.read(stop_values, &response);
         let mut page = Page::new(read.page.items).with_fingerprint(read.page.fingerprint);
         for (index, error) in read.page.rejected {
             // The page error around it names the page, the entry and the URL.
@@ -92,11 +90,11 @@ impl JsonApi {
         }
         // What follows the page could not be read: its items come first, then
         // the error (the position after them resumes exactly).
-        match (next, stopped) {
+        match (next, stop) {
             (Err(message), _) | (_, Err(message)) => Ok(page.with_next_error(malformed(message))),
-            (Ok(next), Ok(stopped)) => {
+            (Ok(next), Ok(stop)) => {
                 page.next = next;
-                page.stop = stopped.stop;
+                page.stop = stop;
                 Ok(page)
             }
         }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::JsonApi;
 use crate::http::client::Response;
-use crate::paginate::Page;
+use crate::paginate::Stop;
 
 /// Where a total is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,31 +42,31 @@ impl StopAt {
         ]
     }
 
-    /// Applies what the response says to `page`: `values` are the body's values
+    /// What the response says of the run's end: `values` are the body's values
     /// at [`StopAt::pointers`]. A flag or total that is missing or of the wrong
     /// type is an error, never taken for an end.
-    pub(super) fn apply<T>(
+    pub(super) fn read(
         &self,
-        mut page: Page<T>,
         values: [Option<&Value>; 4],
         response: &Response,
-    ) -> Result<Page<T>, String> {
+    ) -> Result<Stop, String> {
         let [more, last, items, pages] = values;
+        let mut stop = Stop::default();
         if let Some(pointer) = &self.more {
-            page = page.with_more(flag(pointer, more)?);
+            stop.more = Some(flag(pointer, more)?);
         }
         if let Some(pointer) = &self.last {
             if flag(pointer, last)? {
-                page = page.with_more(false);
+                stop.more = Some(false);
             }
         }
         if let Some(told) = &self.total_items {
-            page = page.with_total_items(total(told, items, response)?);
+            stop.total_items = Some(total(told, items, response)?);
         }
         if let Some(told) = &self.total_pages {
-            page = page.with_total_pages(total(told, pages, response)?);
+            stop.total_pages = Some(total(told, pages, response)?);
         }
-        Ok(page)
+        Ok(stop)
     }
 }
 
