@@ -7,27 +7,15 @@
 mod http_server;
 mod support;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aiter::http::{JsonApi, Style};
 use aiter::paginate::{PageError, PageErrorKind, Paginator, Position};
 use futures_lite::StreamExt;
-use http_server::TestServer;
+use http_server::{TestServer, json_response, query};
 use isahc::config::{Configurable, RedirectPolicy};
-use serde_json::{Value, json};
+use serde_json::json;
 use support::error_chain as chain;
-
-fn query(conn: &trillium::Conn) -> HashMap<String, String> {
-    url::form_urlencoded::parse(conn.querystring().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn json_response(conn: trillium::Conn, body: &Value) -> trillium::Conn {
-    conn.with_response_header("content-type", "application/json")
-        .ok(body.to_string())
-}
 
 /// The hostile API: one route per misbehaviour.
 fn hostile() -> TestServer {

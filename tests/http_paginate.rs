@@ -14,25 +14,14 @@ use std::time::{Duration, Instant};
 use aiter::http::{JsonApi, Style};
 use aiter::paginate::{Paginator, Position, RetryPolicy};
 use futures_lite::StreamExt;
-use http_server::{TestServer, current_client, over_every_client};
+use http_server::{TestServer, current_client, json_response, over_every_client, query};
 use serde_json::{Value, json};
-
-fn query(conn: &trillium::Conn) -> HashMap<String, String> {
-    url::form_urlencoded::parse(conn.querystring().as_bytes())
-        .into_owned()
-        .collect()
-}
 
 fn number(query: &HashMap<String, String>, name: &str) -> u64 {
     query
         .get(name)
         .and_then(|value| value.parse().ok())
         .unwrap_or(1)
-}
-
-fn json_response(conn: trillium::Conn, body: &Value) -> trillium::Conn {
-    conn.with_response_header("content-type", "application/json")
-        .ok(body.to_string())
 }
 
 /// A JSON API with one route per pagination style, plus trouble on demand.

@@ -18,25 +18,14 @@ use aiter::http::{JsonApi, Style};
 use aiter::paginate::{PageError, Paginator, Position, RetryPolicy};
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
-use http_server::{TestServer, current_client, over_every_client};
+use http_server::{TestServer, current_client, json_response, over_every_client, query};
 use serde_json::{Value, json};
-
-fn query(conn: &trillium::Conn) -> HashMap<String, String> {
-    url::form_urlencoded::parse(conn.querystring().as_bytes())
-        .into_owned()
-        .collect()
-}
 
 fn get(query: &HashMap<String, String>, name: &str, default: u64) -> u64 {
     query
         .get(name)
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
-}
-
-fn json_response(conn: trillium::Conn, body: &Value) -> trillium::Conn {
-    conn.with_response_header("content-type", "application/json")
-        .ok(body.to_string())
 }
 
 /// A server that counts its requests.
@@ -59,6 +48,13 @@ fn api(url: &str) -> JsonApi {
 
 fn fast(paginator: Paginator<Value>) -> Paginator<Value> {
     paginator.retry(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+}
+
+/// The cause below a page error: what its fetch error says.
+fn cause(error: &PageError) -> String {
+    std::error::Error::source(error)
+        .expect("a fetch error")
+        .to_string()
 }
 
 /// Every item, then the error that ended the run, if any.
@@ -201,7 +197,7 @@ fn a_mistyped_or_missing_stop_value_is_an_error_after_the_page_items() {
             let (got, error) = run(configure(api(&url).items_at("/values")).paginator());
             assert_eq!(got, [json!(1), json!(2)], "the page's items come first");
             let error = error.expect("a malformed page");
-            let cause = std::error::Error::source(&error).unwrap().to_string();
+            let cause = cause(&error);
             assert!(cause.contains(says), "{cause}");
             assert_eq!(error.position().skip, 2, "resume after the items");
         }
@@ -409,9 +405,7 @@ fn a_last_entry_without_its_key_is_an_error_after_the_page() {
             .items_at("/data")
             .paginator());
         assert_eq!(got.len(), 2);
-        let cause = std::error::Error::source(&error.unwrap())
-            .unwrap()
-            .to_string();
+        let cause = cause(&error.unwrap());
         assert!(cause.contains("no key at \"/id\""), "{cause}");
     });
 }
@@ -537,9 +531,7 @@ fn a_post_follows_307_with_its_body_and_refuses_303() {
         };
         assert_eq!(run(make("/old")).0, [json!(1)]);
         let (_, error) = run(make("/see-other"));
-        let cause = std::error::Error::source(&error.unwrap())
-            .unwrap()
-            .to_string();
+        let cause = cause(&error.unwrap());
         assert!(cause.contains("303"), "{cause}");
     });
 }
@@ -728,9 +720,7 @@ fn graphql_errors_are_never_ignored() {
             .graphql(bad, "/data/issues")
             .paginator());
         assert!(got.is_empty());
-        let cause = std::error::Error::source(&error.unwrap())
-            .unwrap()
-            .to_string();
+        let cause = cause(&error.unwrap());
         assert!(
             cause.contains("GraphQL error") && cause.contains("title"),
             "{cause}"

@@ -495,14 +495,9 @@ mod tests {
         assert!(page.found_items.is_none());
         assert!(read_page::<u32>(br#"{"d": [1, 2"#, &reading, &prints).is_err());
     }
-}
-#[cfg(test)]
-mod graphql_shape {
-    use super::{ItemsAt, Reading, read_page};
-    use crate::paginate::fingerprint::Fingerprinter;
 
     #[test]
-    fn edges_before_page_info() {
+    fn graphql_edges_are_found_beside_the_values_read_next_to_them() {
         let body = br#"{"data":{"items":{"edges":[{"node":{"n":0}},{"node":{"n":1}}],"pageInfo":{"endCursor":"2","hasNextPage":true}}}}"#;
         let items = [
             ItemsAt {

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+use std::collections::HashMap;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -52,6 +53,19 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.stopper.stop();
     }
+}
+
+/// A request's query string, decoded, as a map.
+pub fn query(conn: &trillium::Conn) -> HashMap<String, String> {
+    url::form_urlencoded::parse(conn.querystring().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Answers `body` as JSON.
+pub fn json_response(conn: trillium::Conn, body: &serde_json::Value) -> trillium::Conn {
+    conn.with_response_header("content-type", "application/json")
+        .ok(body.to_string())
 }
 
 /// A body source that gives `good` bytes of a pattern, then fails: the server
