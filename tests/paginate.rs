@@ -768,3 +768,20 @@ fn an_empty_first_offset_page_is_asked_for_once_whatever_the_prefetch() {
     assert!(got.is_empty() && error.is_none());
     assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_capped_offset_run_resumes_with_nothing_lost_and_nothing_twice() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let mut items = capped(230, 50, requests.clone())
+        .prefetch(4)
+        .max_items(75)
+        .items();
+    let first: Vec<u64> = block_on((&mut items).map(|item| item.unwrap().item).collect());
+    let position = items.position().expect("where to go on");
+    assert_eq!(position, Position::new(PageKey::Offset(50), 25));
+    let (rest, error) = run(capped(230, 50, requests).resume(position));
+    assert!(error.is_none());
+    let mut all = first;
+    all.extend(rest);
+    assert_eq!(all, (0..230).collect::<Vec<_>>());
+}
