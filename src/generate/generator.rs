@@ -187,8 +187,10 @@ impl<T, F: Future, M: Mode> Generator<T, F, M> {
         let Some(body) = self.body.as_mut() else {
             return (None, Poll::Ready(None));
         };
+        // The consumer asks for more: yields parked inside combinators may go on.
+        self.handoff.wake_parked();
         let polled = {
-            let _polling = PollingGuard::enter(self.id);
+            let _polling = PollingGuard::enter(self.id, cx.waker());
             body.as_mut().poll(cx)
         };
         let item = self.handoff.take();

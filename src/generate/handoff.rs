@@ -9,11 +9,20 @@
 //! A thread-local holds the id of the generator whose body is being polled right now.
 //! A yield checks it, so a `Yielder` that was moved out of its body panics with a
 //! clear message instead of handing a value to nobody.
+//!
+//! A yield awaited straight down the body's chain of `.await`s sees the very waker
+//! the generator was polled with, and the generator polls the body again whenever
+//! the consumer asks for the next item. A yield awaited inside a combinator that
+//! polls only the futures it was woken for (`FuturesUnordered`, aiter's
+//! `for_each_concurrent`) sees that combinator's waker instead: it *parks* it in
+//! the cell, and the generator wakes every parked waker before it polls the body
+//! again. Which case applies is told by the waker's address, kept next to the id.
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::task::Waker;
 
 use try_lock::TryLock;
 
@@ -55,6 +64,12 @@ pub trait Handoff<T>: Clone + sealed::Sealed {
     fn phase(&self) -> Phase;
     #[doc(hidden)]
     fn set_phase(&self, phase: Phase);
+    /// Keeps `waker` to be woken when the consumer asks for the next item.
+    #[doc(hidden)]
+    fn park(&self, waker: &Waker);
+    /// Wakes (and forgets) every parked waker.
+    #[doc(hidden)]
+    fn wake_parked(&self);
 }
 
 /// A generator mode: which cell carries items from the body to the stream. Sealed.
@@ -132,6 +147,9 @@ impl<T> std::fmt::Debug for SharedHandoff<T> {
 struct SharedCell<T> {
     item: TryLock<Option<T>>,
     phase: AtomicU8,
+    /// Set while `parked` holds a waker, so the item path reads one flag only.
+    has_parked: AtomicBool,
+    parked: TryLock<Vec<Waker>>,
 }
 
 impl<T> Clone for SharedHandoff<T> {
@@ -145,6 +163,8 @@ impl<T> Handoff<T> for SharedHandoff<T> {
         SharedHandoff(Arc::new(SharedCell {
             item: TryLock::new(None),
             phase: AtomicU8::new(Phase::Running as u8),
+            has_parked: AtomicBool::new(false),
+            parked: TryLock::new(Vec::new()),
         }))
     }
 
@@ -172,6 +192,24 @@ impl<T> Handoff<T> for SharedHandoff<T> {
     fn set_phase(&self, phase: Phase) {
         self.0.phase.store(phase as u8, Ordering::Relaxed);
     }
+
+    fn park(&self, waker: &Waker) {
+        // Never contended: parking and waking both happen inside this generator's
+        // own poll, on the polling thread.
+        if let Some(mut parked) = self.0.parked.try_lock() {
+            parked.push(waker.clone());
+            self.0.has_parked.store(true, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn wake_parked(&self) {
+        if self.0.has_parked.load(Ordering::Relaxed) {
+            let parked = self.0.parked.try_lock().map(|mut parked| std::mem::take(&mut *parked));
+            self.0.has_parked.store(false, Ordering::Relaxed);
+            parked.into_iter().flatten().for_each(Waker::wake);
+        }
+    }
 }
 
 /// The cell of [`Local`] generators: a plain `Cell` behind an `Rc`.
@@ -188,6 +226,7 @@ impl<T> std::fmt::Debug for LocalHandoff<T> {
 struct LocalCell<T> {
     item: Cell<Option<T>>,
     phase: Cell<Phase>,
+    parked: Cell<Vec<Waker>>,
 }
 
 impl<T> Clone for LocalHandoff<T> {
@@ -201,6 +240,7 @@ impl<T> Handoff<T> for LocalHandoff<T> {
         LocalHandoff(Rc::new(LocalCell {
             item: Cell::new(None),
             phase: Cell::new(Phase::Running),
+            parked: Cell::new(Vec::new()),
         }))
     }
 
@@ -231,6 +271,20 @@ impl<T> Handoff<T> for LocalHandoff<T> {
     fn set_phase(&self, phase: Phase) {
         self.0.phase.set(phase);
     }
+
+    fn park(&self, waker: &Waker) {
+        let mut parked = self.0.parked.take();
+        parked.push(waker.clone());
+        self.0.parked.set(parked);
+    }
+
+    #[inline]
+    fn wake_parked(&self) {
+        let parked = self.0.parked.take();
+        if !parked.is_empty() {
+            parked.into_iter().for_each(Waker::wake);
+        }
+    }
 }
 
 mod sealed {
@@ -250,23 +304,32 @@ pub(crate) fn next_id() -> GeneratorId {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-thread_local! {
-    static POLLING: Cell<GeneratorId> = const { Cell::new(0) };
+/// The address of a waker: equal addresses while both are borrowed mean the same
+/// waker, passed down unchanged. Only compared, never turned back into a pointer.
+#[inline]
+pub(crate) fn waker_address(waker: &Waker) -> usize {
+    std::ptr::from_ref(waker).addr()
 }
 
-/// Marks generator `id` as the one being polled on this thread, until dropped.
+thread_local! {
+    /// The generator whose body is being polled, and the address of its waker.
+    static POLLING: Cell<(GeneratorId, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Marks generator `id` as the one being polled on this thread, with `waker`, until
+/// dropped.
 ///
 /// Guards nest (a body that polls another generator), and the previous id comes back
 /// on drop, unwinding included.
 pub(crate) struct PollingGuard {
-    previous: GeneratorId,
+    previous: (GeneratorId, usize),
 }
 
 impl PollingGuard {
     #[inline]
-    pub(crate) fn enter(id: GeneratorId) -> Self {
+    pub(crate) fn enter(id: GeneratorId, waker: &Waker) -> Self {
         PollingGuard {
-            previous: POLLING.replace(id),
+            previous: POLLING.replace((id, waker_address(waker))),
         }
     }
 }
@@ -278,8 +341,10 @@ impl Drop for PollingGuard {
     }
 }
 
-/// Whether generator `id`'s body is being polled on this thread right now.
+/// The address of the waker generator `id` was polled with, if its body is being
+/// polled on this thread right now.
 #[inline]
-pub(crate) fn is_polling(id: GeneratorId) -> bool {
-    POLLING.get() == id
+pub(crate) fn polling_waker(id: GeneratorId) -> Option<usize> {
+    let (polling, waker) = POLLING.get();
+    (polling == id).then_some(waker)
 }

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use futures_lite::{Stream, StreamExt};
 
-use super::handoff::{GeneratorId, Handoff, Mode, Phase, Shared, is_polling};
+use super::handoff::{GeneratorId, Handoff, Mode, Phase, Shared, polling_waker, waker_address};
 
 /// What the consumer asked for while the body was suspended at a yield.
 ///
@@ -240,8 +240,11 @@ pub struct Yield<'a, T, M: Mode = Shared> {
 }
 
 enum YieldState<T> {
-    /// Not handed over yet.
+    /// Not polled yet.
     Holding(T),
+    /// Polled, but another yield of this body held the cell: retried on the next
+    /// poll, which comes when the consumer asks for the next item.
+    Waiting(T),
     /// Handed over; waiting for the consumer's next poll.
     Suspended,
     Done,
@@ -250,45 +253,77 @@ enum YieldState<T> {
 // The value is only ever moved, never pinned.
 impl<T, M: Mode> Unpin for Yield<'_, T, M> {}
 
+impl<T, M: Mode> Yield<'_, T, M> {
+    /// The address of the waker the generator was polled with; panics when this
+    /// generator's body is not the one being polled.
+    #[inline]
+    fn generator_waker(&self) -> usize {
+        polling_waker(self.yielder.id).expect(
+            "aiter: a Yielder was used outside its own generator's body \
+             (was it moved into another task, thread or generator?)",
+        )
+    }
+
+    /// Puts `value` in the cell, or waits for the cell to be free; either way the
+    /// yield is polled again when the consumer asks for the next item.
+    #[inline]
+    fn hand_over(&mut self, value: T, generator_waker: usize, cx: &Context<'_>) -> Poll<Resume> {
+        let handoff = &self.yielder.handoff;
+        self.state = match handoff.put(value) {
+            Ok(()) => YieldState::Suspended,
+            // Another yield of this body (in a `join`, or a combinator running
+            // several) got there first in this poll: its item goes out now.
+            Err(value) => YieldState::Waiting(value),
+        };
+        // Awaited inside a combinator that re-polls only what was woken: that
+        // combinator's waker is woken when the consumer asks for the next item.
+        if waker_address(cx.waker()) != generator_waker {
+            handoff.park(cx.waker());
+        }
+        Poll::Pending
+    }
+
+    /// The answer to a yield that was waiting when `close()` came: every yield
+    /// suspended at that moment is told, and only a yield begun after that counts as
+    /// ignoring it.
+    fn closed(&self) -> Poll<Resume> {
+        let handoff = &self.yielder.handoff;
+        if handoff.phase() == Phase::Closing {
+            handoff.set_phase(Phase::Told);
+        }
+        Poll::Ready(Resume::Close)
+    }
+}
+
 impl<T, M: Mode> Future for Yield<'_, T, M> {
     type Output = Resume;
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Resume> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resume> {
         let this = &mut *self;
         let handoff = &this.yielder.handoff;
         match std::mem::replace(&mut this.state, YieldState::Done) {
             YieldState::Holding(value) => {
-                assert!(
-                    is_polling(this.yielder.id),
-                    "aiter: a Yielder was used outside its own generator's body \
-                     (was it moved into another task, thread or generator?)"
-                );
+                let generator_waker = this.generator_waker();
                 match handoff.phase() {
-                    Phase::Running => {}
-                    Phase::Closing => {
-                        handoff.set_phase(Phase::Told);
-                        return Poll::Ready(Resume::Close);
-                    }
+                    Phase::Running => this.hand_over(value, generator_waker, cx),
+                    Phase::Closing => this.closed(),
                     Phase::Told | Phase::Ignored => {
                         handoff.set_phase(Phase::Ignored);
-                        return Poll::Pending;
+                        Poll::Pending
                     }
                 }
-                match handoff.put(value) {
-                    Ok(()) => this.state = YieldState::Suspended,
-                    // Another yield of this body (say, in a `join`) got there first in
-                    // this poll: its item goes out now, and the consumer's next poll
-                    // retries this one.
-                    Err(value) => this.state = YieldState::Holding(value),
+            }
+            YieldState::Waiting(value) => {
+                let generator_waker = this.generator_waker();
+                match handoff.phase() {
+                    Phase::Running => this.hand_over(value, generator_waker, cx),
+                    // Never handed over: dropped, as close() promises.
+                    Phase::Closing | Phase::Told | Phase::Ignored => this.closed(),
                 }
-                Poll::Pending
             }
             YieldState::Suspended if handoff.phase() == Phase::Running => Poll::Ready(Resume::Next),
-            YieldState::Suspended => {
-                handoff.set_phase(Phase::Told);
-                Poll::Ready(Resume::Close)
-            }
+            YieldState::Suspended => this.closed(),
             YieldState::Done => Poll::Ready(Resume::Next),
         }
     }
@@ -298,6 +333,7 @@ impl<T, M: Mode> fmt::Debug for Yield<'_, T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
             YieldState::Holding(_) => "holding",
+            YieldState::Waiting(_) => "waiting",
             YieldState::Suspended => "suspended",
             YieldState::Done => "done",
         };

@@ -187,6 +187,7 @@ mod styles;
 
 pub use error::{PageError, PageErrorKind};
 pub use fetch_error::FetchError;
+#[cfg(feature = "http")]
 pub(crate) use page::Stop;
 pub use page::{Fetched, Page, PageKey, Position};
 pub use paginator::Paginator;
