@@ -50,6 +50,10 @@
 //!   [`try_generate`]: the body returns `Result<(), E>`, items are `Result<T, E>`; the
 //!   body may yield `Err` items and go on, and a returned `Err` is the last item.
 //! - [`Yielder::yield_all`] delegates to another stream (`yield*`).
+//! - Yields may run concurrently inside the body (a `zip`, aiter's
+//!   [`for_each_concurrent`](crate::concurrent::ConcurrentExt::for_each_concurrent),
+//!   futures-util's `FuturesUnordered`): the values still go out one per `next()`,
+//!   none is lost, and each waiting yield resumes when the consumer asks for more.
 //! - Early exit: dropping the stream drops the body at its suspension point, which
 //!   runs synchronous `Drop` cleanup (JavaScript's `finally` without `await`).
 //!   [`Generator::close`] runs the body's *async* cleanup too (`return()`): the body
