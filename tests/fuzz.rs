@@ -6,7 +6,10 @@
 
 mod support;
 
-use aiter::chunks::{self, FrameError};
+use aiter::chunks::{
+    self, Decoded, Decoder, FrameError, Input, JsonArrayDecoder, LengthDelimitedDecoder,
+    LineDecoder, NdjsonDecoder, SseDecoder,
+};
 use aiter::paginate::Position;
 use futures_lite::future::block_on;
 use futures_lite::{AsyncRead, Stream, StreamExt};
@@ -59,8 +62,71 @@ fn bytes_like_input() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Feeds `inputs` to `decoder` as they come, whether or not they follow from what it
+/// consumed (a decoder reused on a new stream, a caller's own framing loop).
+fn feed<D: Decoder>(mut decoder: D, inputs: &[(Vec<u8>, u64, bool)]) {
+    for (bytes, offset, eof) in inputs {
+        let decoded = decoder.decode(Input::new(bytes, *offset, *eof));
+        if let Decoded::Frame { consumed, .. } | Decoded::NeedMore { consumed } = decoded {
+            assert!(
+                consumed <= bytes.len(),
+                "consumed {consumed} of {}",
+                bytes.len()
+            );
+        }
+    }
+}
+
+fn every_decoder(inputs: &[(Vec<u8>, u64, bool)]) {
+    feed(LineDecoder::new().max_len(16), inputs);
+    feed(
+        NdjsonDecoder::<serde_json::Value>::new().max_len(16),
+        inputs,
+    );
+    feed(
+        JsonArrayDecoder::<serde_json::Value>::new().max_len(16),
+        inputs,
+    );
+    feed(
+        JsonArrayDecoder::<serde_json::Value>::new().at("/a"),
+        inputs,
+    );
+    feed(LengthDelimitedDecoder::new().max_len(16), inputs);
+    feed(SseDecoder::new().max_len(16), inputs);
+    // The default limits too: nothing skipped, so more is scanned and kept.
+    feed(LineDecoder::new(), inputs);
+    feed(NdjsonDecoder::<serde_json::Value>::new(), inputs);
+    feed(JsonArrayDecoder::<serde_json::Value>::new(), inputs);
+    feed(SseDecoder::new(), inputs);
+}
+
+#[test]
+fn a_decoder_given_less_than_it_scanned_before_does_not_panic() {
+    // Each decoder is left mid-frame with many bytes scanned, then handed a shorter
+    // input: what `into_parts().decoder` reused on a new `Frames` does.
+    for long in [
+        &b"a partial line with no end"[..],
+        b"12345678901234567890",
+        b"[1234567890123",
+        b"{\"a\": [1, 2",
+    ] {
+        every_decoder(&[(long.to_vec(), 0, false), (b"x".to_vec(), 0, false)]);
+        every_decoder(&[(long.to_vec(), 0, false), (Vec::new(), 0, true)]);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn any_inputs_in_any_order_into_every_decoder_never_panic(
+        inputs in proptest::collection::vec(
+            (bytes_like_input(), 0u64..1000, any::<bool>()),
+            1..6,
+        ),
+    ) {
+        every_decoder(&inputs);
+    }
 
     #[test]
     fn any_bytes_at_any_chunking_decode_the_same_as_one_piece(

@@ -252,3 +252,27 @@ fn the_encoder_refuses_line_breaks_in_ids_and_types() {
     );
     assert!(out.is_empty(), "nothing written for a refused event");
 }
+
+#[test]
+fn the_limit_bounds_the_text_kept_after_invalid_bytes_become_replacement_characters() {
+    // 30 invalid bytes: 36 bytes on the wire, 91 bytes of data once each becomes
+    // U+FFFD (three bytes), over a limit of 64.
+    let mut input = b"data:".to_vec();
+    input.extend([0xff; 30]);
+    input.extend_from_slice(b"\n\ndata: next\n\n");
+    for sizes in [vec![input.len()], vec![1], vec![7]] {
+        let got = events_with(&input, sizes, 64);
+        assert_eq!(got.len(), 2, "{got:?}");
+        let error = got[0].as_ref().unwrap_err();
+        assert!(error.contains("over the limit of 64 bytes"), "{error}");
+        assert_eq!(got[1], ok("message", "next", ""));
+    }
+    // Within the limit as text: delivered whole.
+    let mut input = b"data:".to_vec();
+    input.extend([0xff; 20]);
+    input.extend_from_slice(b"\n\n");
+    assert_eq!(
+        events_with(&input, vec![3], 64),
+        [ok("message", &"\u{fffd}".repeat(20), "")]
+    );
+}

@@ -45,7 +45,9 @@ impl ValueScan {
     /// `bytes[..from]` was scanned before. Returns the index just past the value's
     /// end once found, `None` if the value goes on past `bytes`.
     pub(crate) fn scan(&mut self, bytes: &[u8], from: usize) -> Result<Option<usize>, ScanError> {
-        let mut i = from;
+        // `from` past the end: less input than before (a decoder moved to a new
+        // stream); nothing more to scan, never a panic.
+        let mut i = from.min(bytes.len());
         if !self.started {
             let Some(&first) = bytes.get(i) else {
                 return Ok(None);

@@ -237,6 +237,11 @@ impl LineSplitter {
                 consumed: end,
             };
         }
+        if self.scanned > bytes.len() {
+            // Less input than was scanned before (the decoder moved to a new
+            // stream): scan it from its start.
+            self.scanned = 0;
+        }
         match memchr(b'\n', &bytes[self.scanned..]) {
             Some(found) => {
                 let newline = self.scanned + found;

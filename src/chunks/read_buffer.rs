@@ -72,7 +72,8 @@ impl ReadBuffer {
             }
         }
         self.make_room(read_size, limit);
-        let poll = reader.poll_read(cx, &mut self.buf[self.tail..]);
+        let room = self.buf.len() - self.tail;
+        let poll = checked(reader.poll_read(cx, &mut self.buf[self.tail..]), room);
         match poll {
             Poll::Ready(Ok(n)) => self.tail += n,
             Poll::Pending if self.is_empty() => self.release(),
@@ -92,7 +93,7 @@ impl ReadBuffer {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.try_borrow_mut().ok()?;
             let len = read_size.min(scratch.len());
-            let poll = reader.poll_read(cx, &mut scratch[..len]);
+            let poll = checked(reader.poll_read(cx, &mut scratch[..len]), len);
             match poll {
                 Poll::Ready(Ok(n)) => {
                     self.buf.clear();
@@ -141,5 +142,17 @@ impl ReadBuffer {
             self.buf
                 .resize(doubled.min(ceiling).max(self.tail + wanted), 0);
         }
+    }
+}
+
+/// A read's result, or an error when the reader claims more bytes than the buffer
+/// it was given holds (a broken `AsyncRead`): never a slice out of bounds.
+pub(crate) fn checked(poll: Poll<io::Result<usize>>, len: usize) -> Poll<io::Result<usize>> {
+    match poll {
+        Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the reader said it read {n} bytes into a buffer of {len}"),
+        ))),
+        poll => poll,
     }
 }

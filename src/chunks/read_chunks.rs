@@ -11,6 +11,8 @@ use futures_core::stream::FusedStream;
 use futures_lite::AsyncRead;
 use pin_project_lite::pin_project;
 
+use super::read_buffer::checked;
+
 /// The chunk size [`read_chunks`] uses when given 0: 64 KiB.
 ///
 /// ```
@@ -182,7 +184,10 @@ impl<R: AsyncRead> Stream for ReadChunks<R> {
         }
         let len = this.buf.len().min(*this.chunk_size);
         let result = loop {
-            match ready!(reader.as_mut().poll_read(cx, &mut this.buf[..len])) {
+            match ready!(checked(
+                reader.as_mut().poll_read(cx, &mut this.buf[..len]),
+                len
+            )) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 result => break result,
             }

@@ -55,7 +55,9 @@ pub fn sse<R: AsyncRead>(reader: R) -> Sse<R> {
 
 impl<R> Sse<R> {
     /// Sets the longest event accepted, in bytes, all its lines together (default
-    /// [`DEFAULT_MAX_FRAME_LEN`]). Memory use is bounded by it, whatever the input.
+    /// [`DEFAULT_MAX_FRAME_LEN`]). Memory use is bounded by it, whatever the input:
+    /// it bounds both the bytes received and the text kept once invalid UTF-8 has
+    /// become U+FFFD (three bytes for each invalid byte).
     ///
     /// ```
     /// let events = aiter::chunks::sse(&b""[..]).max_len(64 * 1024);
@@ -100,6 +102,9 @@ pub struct SseDecoder {
     /// The event being read: its bytes so far, where it started, and whether it
     /// is over the limit (then skipped).
     event_bytes: u64,
+    /// What the event's fields keep, after invalid UTF-8 became U+FFFD (three
+    /// bytes for one): the limit bounds this too.
+    kept_bytes: u64,
     event_offset: u64,
     event_line: u64,
     skipping: bool,
@@ -128,6 +133,7 @@ impl SseDecoder {
             retry: None,
             lines: 0,
             event_bytes: 0,
+            kept_bytes: 0,
             event_offset: 0,
             event_line: 0,
             skipping: false,
@@ -205,6 +211,7 @@ impl SseDecoder {
         self.data.clear();
         self.event.clear();
         self.event_bytes = 0;
+        self.kept_bytes = 0;
         self.skipping = false;
     }
 
@@ -241,9 +248,10 @@ impl SseDecoder {
         Some(Ok(event))
     }
 
-    fn field(&mut self, line: &[u8]) {
+    /// Takes one field line; returns how many bytes it keeps.
+    fn field(&mut self, line: &[u8]) -> usize {
         let (name, value) = match line.iter().position(|&b| b == b':') {
-            Some(0) => return, // a comment
+            Some(0) => return 0, // a comment
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
@@ -252,18 +260,29 @@ impl SseDecoder {
         };
         match name {
             b"data" => {
-                self.data.push_str(&String::from_utf8_lossy(value));
+                let text = String::from_utf8_lossy(value);
+                self.data.push_str(&text);
                 self.data.push('\n');
+                text.len() + 1
             }
-            b"event" => self.event = String::from_utf8_lossy(value).into_owned(),
+            b"event" => {
+                self.event = String::from_utf8_lossy(value).into_owned();
+                self.event.len()
+            }
             b"id" if !value.contains(&0) => {
-                self.id_buffer = String::from_utf8_lossy(value).into_owned();
+                let id = String::from_utf8_lossy(value);
+                let kept = id.len();
+                if kept <= self.max_len {
+                    self.id_buffer = id.into_owned();
+                }
+                kept
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let digits = std::str::from_utf8(value).unwrap_or_default();
                 self.retry = Some(digits.parse().unwrap_or(u64::MAX));
+                0
             }
-            _ => {}
+            _ => 0,
         }
     }
 }
@@ -351,7 +370,12 @@ impl Decoder for SseDecoder {
                     self.start_skipping(self.event_offset);
                 }
                 if !self.skipping {
-                    self.field(line);
+                    self.kept_bytes += self.field(line) as u64;
+                    if self.kept_bytes > self.max_len as u64 {
+                        // Within the limit as bytes received, over it as text kept.
+                        self.event_bytes = self.event_bytes.max(self.kept_bytes);
+                        self.start_skipping(self.event_offset);
+                    }
                 }
             }
             pos = next;

@@ -138,7 +138,7 @@ where
     fn consume(self: Pin<&mut Self>, amt: usize) {
         let this = self.project();
         let len = this.chunk.as_ref().map_or(0, |chunk| chunk.as_ref().len());
-        *this.pos = (*this.pos + amt).min(len);
+        *this.pos = this.pos.saturating_add(amt).min(len);
     }
 }
 

@@ -205,7 +205,11 @@ impl<T> Handoff<T> for SharedHandoff<T> {
     #[inline]
     fn wake_parked(&self) {
         if self.0.has_parked.load(Ordering::Relaxed) {
-            let parked = self.0.parked.try_lock().map(|mut parked| std::mem::take(&mut *parked));
+            let parked = self
+                .0
+                .parked
+                .try_lock()
+                .map(|mut parked| std::mem::take(&mut *parked));
             self.0.has_parked.store(false, Ordering::Relaxed);
             parked.into_iter().flatten().for_each(Waker::wake);
         }
