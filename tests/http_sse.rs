@@ -280,3 +280,53 @@ fn an_invalid_header_is_a_fatal_first_item_and_nothing_is_sent() {
         "no request reached the server"
     );
 }
+
+#[test]
+fn a_servers_retry_is_capped_by_max_reconnect_delay_from_the_first_reconnection() {
+    // `retry: 999999999999` would be 31 years; the user's maximum is 150 ms.
+    let (server, seen) = server(|n, _| {
+        let body = if n == 1 {
+            "retry: 999999999999\ndata: one\n\n"
+        } else {
+            "data: two\n\n"
+        };
+        (
+            200,
+            "text/event-stream",
+            body.as_bytes().to_vec(),
+            false,
+            64,
+        )
+    });
+    for (name, client) in clients() {
+        seen.lock().unwrap().clear();
+        let mut feed =
+            feed(&client, &server.url("/events")).max_reconnect_delay(Duration::from_millis(150));
+        let started = Instant::now();
+        let run = async {
+            let one = feed.next().await.unwrap().unwrap();
+            let reconnecting = feed.next().await.unwrap().unwrap_err();
+            let two = feed.next().await.unwrap().unwrap();
+            (one.data, reconnecting.reconnect_delay(), two.data)
+        };
+        let watchdog = async {
+            smol::Timer::after(Duration::from_secs(10)).await;
+            panic!("{name}: still waiting for the reconnection after 10 s");
+        };
+        let got = smol::block_on(futures_lite::future::or(run, watchdog));
+        assert_eq!(
+            got,
+            (
+                "one".to_owned(),
+                Some(Duration::from_millis(150)),
+                "two".to_owned()
+            ),
+            "{name}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+    }
+}

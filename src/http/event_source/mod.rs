@@ -212,7 +212,9 @@ impl EventSource {
     }
 
     /// Sets the longest wait between reconnections (default
-    /// [`DEFAULT_MAX_RECONNECT_DELAY`]).
+    /// [`DEFAULT_MAX_RECONNECT_DELAY`]): it caps every wait, from the first
+    /// reconnection on, the server's `retry:` and `Retry-After` and
+    /// [`reconnect_delay`](EventSource::reconnect_delay) included.
     ///
     /// ```
     /// use std::time::Duration;

@@ -44,8 +44,11 @@ impl EventSource {
             delay = capped.mul_f64(0.5 + fastrand::f64() / 2.0);
         }
         if let Some(at_least) = at_least {
-            delay = delay.max(at_least.min(self.max_reconnect_delay.max(self.reconnect_delay)));
+            delay = delay.max(at_least);
         }
+        // Every wait, the server's `retry:` and `Retry-After` included, is capped by
+        // the user's maximum: a server cannot make the client wait for decades.
+        let delay = delay.min(self.max_reconnect_delay);
         self.state = State::Waiting(Timer::after(delay));
         self.error(EventSourceErrorKind::Reconnecting { delay, cause })
     }
