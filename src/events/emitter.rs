@@ -111,8 +111,9 @@ impl<T> Emitter<T> {
     ///
     /// Under [`Overflow::Backpressure`] a full queue *refuses* the value and hands it back
     /// in [`EmitError::Full`]: ignore that result (`let _ = emitter.emit(v)`) and
-    /// the value is gone. Each refusal is counted in [`Emitter::events_refused`] and in
-    /// [`Emitter::events_dropped`], so the loss is visible; to lose nothing, call
+    /// the value is gone. Each refusal is counted in [`Emitter::events_refused`] (not in
+    /// [`Emitter::events_dropped`]: the value was handed back, and a caller that
+    /// emits it again later loses nothing); to lose nothing without retrying, call
     /// [`Emitter::send_blocking`] from a thread or callback, or
     /// [`Emitter::send`]`.await` from a task: they wait for room.
     ///
@@ -274,17 +275,18 @@ impl<T> Emitter<T> {
     }
 
     /// Values lost so far: dropped by the overflow policy (`DropOldest`,
-    /// `DropNewest`), plus every value [`Emitter::emit`] refused as full under
-    /// [`Overflow::Backpressure`] (see [`Emitter::events_refused`]). `send`, `send_blocking` and
-    /// `Fail` lose nothing that is counted here.
+    /// `DropNewest`), which the caller never gets back. A value [`Emitter::emit`]
+    /// refused under [`Overflow::Backpressure`] is handed back instead, so it is
+    /// counted apart, in [`Emitter::events_refused`]: lost only if the caller
+    /// throws it away. `send`, `send_blocking` and `Fail` lose nothing.
     ///
     /// ```
     /// use aiter::events::{self, Overflow};
     ///
-    /// let (emitter, events) = events::channel(1, Overflow::Backpressure);
-    /// let _ = emitter.emit(1); // queued
-    /// let _ = emitter.emit(2); // refused: full, and the value is thrown away here
-    /// assert_eq!((emitter.events_refused(), emitter.events_dropped()), (1, 1));
+    /// let (emitter, events) = events::channel(1, Overflow::DropNewest);
+    /// emitter.emit(1).unwrap(); // queued
+    /// assert!(emitter.emit(2).is_err()); // full: dropped, and counted
+    /// assert_eq!((emitter.events_dropped(), emitter.events_refused()), (1, 0));
     /// # drop(events);
     /// ```
     pub fn events_dropped(&self) -> u64 {
@@ -292,8 +294,9 @@ impl<T> Emitter<T> {
     }
 
     /// Values [`Emitter::emit`] refused because the queue was full under
-    /// [`Overflow::Backpressure`] (handed back in [`EmitError::Full`]). A refused value
-    /// emitted again later is counted at each refusal.
+    /// [`Overflow::Backpressure`] (handed back in [`EmitError::Full`]): not lost,
+    /// unless the caller throws them away. A refused value emitted again later is
+    /// counted at each refusal; none of this is in [`Emitter::events_dropped`].
     ///
     /// ```
     /// use aiter::events::{self, EmitError, Overflow};

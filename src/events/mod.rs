@@ -24,9 +24,10 @@
 //!   [`Emitter::send_blocking`], which wait for room.
 //! - **Nothing dropped silently.** `DropOldest` and `DropNewest` count every value
 //!   they drop: [`Emitter::events_dropped`], [`Events::events_dropped`]. Under `Backpressure`, a value
-//!   that `emit` refuses as full comes back to the caller; if the caller throws it
-//!   away it is lost, so each refusal is counted too ([`Emitter::events_refused`], and in
-//!   `events_dropped`). From a callback, call `send_blocking`, which loses nothing.
+//!   that `emit` refuses as full comes back to the caller, who may emit it again;
+//!   each refusal is counted apart ([`Emitter::events_refused`]), so "dropped" is
+//!   what was lost and "refused" what was handed back. From a callback, call
+//!   `send_blocking`, which loses nothing.
 //! - **Close keeps the queue.** [`Emitter::close`] (or dropping every emitter) ends
 //!   the stream *after* every queued event; [`Emitter::fail`] does the same and then
 //!   yields the error. A hand-written JavaScript adapter that resolves on `close` loses what was queued.
@@ -63,8 +64,9 @@
 //! # Limits and errors
 //!
 //! The queue holds at most `capacity` events (a capacity of 0 counts as 1); past
-//! it the [`Overflow`] policy applies, and every value it drops or refuses is
-//! counted ([`Emitter::events_dropped`], [`Emitter::events_refused`]). The stream's
+//! it the [`Overflow`] policy applies, and every value it drops
+//! ([`Emitter::events_dropped`]) or refuses and hands back
+//! ([`Emitter::events_refused`]) is counted, each on its own. The stream's
 //! only error is [`EventsError`]: the channel failed ([`Emitter::fail`]) or
 //! overflowed under [`Overflow::Fail`], after every queued event.
 //!
@@ -86,7 +88,7 @@ pub use emitter::{EmitError, Emitter};
 pub use error::EventsError;
 pub use receiver::{Events, NextBatch};
 
-use shared::{Flow, Shared};
+use shared::{Flow, FlowState, Shared};
 
 /// What a full queue does to a new value. Each policy is named for what happens
 /// to the producer or to the values; under every one, [`Emitter::emit`] itself
@@ -191,9 +193,19 @@ impl Channel {
     }
 
     /// Calls `on_pause` when an emit brings the queue to `high` events, and
-    /// `on_resume` when the consumer brings it back down to `low`. Each is called
-    /// once per crossing, in order, on the thread that crossed the mark, with the
-    /// channel's pause state locked: keep hooks short, and do not emit from them.
+    /// `on_resume` when the consumer brings it back down to `low`: `on_pause` from
+    /// the emitting thread, `on_resume` from the consumer's poll.
+    ///
+    /// Hooks run with no lock of the channel's held, so they may emit: a
+    /// Node-style source whose `resume()` replays what it buffered into the
+    /// emitter works, and a pause that replay causes is called inside `on_resume`,
+    /// on the same thread, where the replay sees it and stops (as Node's `pause()`
+    /// inside a `'data'` handler). Hooks of two threads never overlap: a crossing
+    /// made while another thread runs a hook is told by that thread once its hook
+    /// returns. `on_pause` and `on_resume` alternate, starting with `on_pause`, and
+    /// the source is left in the state the queue asks for; a crossing and its
+    /// reverse made meanwhile cancel out. Keep hooks short: the consumer waits for
+    /// `on_resume`.
     ///
     /// `high` is clamped to `1..=capacity`, `low` to below `high`.
     ///
@@ -232,7 +244,7 @@ impl Channel {
             low: low.min(high - 1),
             on_pause: Box::new(on_pause),
             on_resume: Box::new(on_resume),
-            paused: Mutex::new(false),
+            state: Mutex::new(FlowState::default()),
         });
         self
     }

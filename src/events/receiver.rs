@@ -108,8 +108,8 @@ impl<T> Events<T> {
     }
 
     /// Values lost so far, as [`Emitter::events_dropped`](super::Emitter::events_dropped): dropped
-    /// by the overflow policy, plus values `emit` refused as full under
-    /// [`Overflow::Backpressure`](super::Overflow::Backpressure).
+    /// by the overflow policy (refusals handed back to `emit`'s caller are
+    /// [`Events::events_refused`]).
     ///
     /// ```
     /// use aiter::events::{self, Overflow};

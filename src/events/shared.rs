@@ -14,9 +14,80 @@ pub(crate) struct Flow {
     pub(crate) low: usize,
     pub(crate) on_pause: Box<dyn Fn() + Send + Sync>,
     pub(crate) on_resume: Box<dyn Fn() + Send + Sync>,
-    /// Whether the source is paused. Hooks run with this held, so they run in the
-    /// order the marks were crossed.
-    pub(crate) paused: Mutex<bool>,
+    pub(crate) state: Mutex<FlowState>,
+}
+
+/// Whether the source should be paused, and what the hooks have told it so far.
+///
+/// The lock is held only to read and change these flags, never while a hook
+/// runs, so a hook may emit (a source's `resume()` that replays what it buffered)
+/// or take a lock of its own. One thread at a time runs hooks: whoever finds none
+/// running calls them until the source is told the latest state; a crossing made
+/// meanwhile by another thread is left to that one. A crossing made by a hook's
+/// own emits calls the other hook right there, inside it, as Node's `pause()`
+/// inside a `'data'` handler during `resume()`: the replay sees it and stops.
+/// So pause and resume alternate, and the source ends in the state the queue
+/// asks for.
+#[derive(Debug, Default)]
+pub(crate) struct FlowState {
+    /// What the queue asks for: paused since it reached `high`, until `low`.
+    pub(crate) paused: bool,
+    /// What the hooks last told the source.
+    told: bool,
+    /// The thread running hooks, if one is.
+    runner: Option<std::thread::ThreadId>,
+}
+
+impl Flow {
+    fn state(&self) -> std::sync::MutexGuard<'_, FlowState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Asks for the source to be paused (`true`) or resumed, if `crossed` still
+    /// holds once the state is locked; runs the hooks if no one else is.
+    fn set(&self, paused: bool, crossed: impl Fn() -> bool) {
+        let mut state = self.state();
+        if state.paused == paused || !crossed() {
+            return;
+        }
+        state.paused = paused;
+        let me = std::thread::current().id();
+        match state.runner {
+            // A hook of this thread emitted (or drained) across a mark: tell the
+            // source now, inside that hook.
+            Some(runner) if runner == me => {
+                state.told = paused;
+                drop(state);
+                self.call(paused);
+            }
+            // Another thread runs hooks: it tells the source once its hook returns.
+            Some(_) => {}
+            None => {
+                state.runner = Some(me);
+                while state.told != state.paused {
+                    let pause = state.paused;
+                    state.told = pause;
+                    drop(state);
+                    self.call(pause);
+                    state = self.state();
+                }
+                state.runner = None;
+            }
+        }
+    }
+
+    /// Runs a hook, with nothing locked. A panicking hook leaves `runner` set: no
+    /// other thread runs hooks again (the source's state is unknown), which the
+    /// panic itself reports.
+    fn call(&self, pause: bool) {
+        if pause {
+            (self.on_pause)();
+        } else {
+            (self.on_resume)();
+        }
+    }
 }
 
 /// What happened to an emitted value.
@@ -60,11 +131,10 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Values dropped by the policy plus values `emit` refused under `Backpressure`.
+    /// Values the overflow policy dropped: lost. (Refusals are counted apart: the
+    /// value went back to the caller.)
     pub(crate) fn lost(&self) -> u64 {
-        self.dropped
-            .load(Ordering::Relaxed)
-            .saturating_add(self.refused.load(Ordering::Relaxed))
+        self.dropped.load(Ordering::Relaxed)
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -144,14 +214,7 @@ impl<T> Shared<T> {
     fn check_pause(&self) {
         let Some(flow) = &self.flow else { return };
         if self.queue.len() >= flow.high {
-            let mut paused = flow
-                .paused
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !*paused && self.queue.len() >= flow.high {
-                *paused = true;
-                (flow.on_pause)();
-            }
+            flow.set(true, || self.queue.len() >= flow.high);
         }
     }
 
@@ -163,14 +226,7 @@ impl<T> Shared<T> {
         }
         let Some(flow) = &self.flow else { return };
         if self.queue.len() <= flow.low {
-            let mut paused = flow
-                .paused
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if *paused && self.queue.len() <= flow.low {
-                *paused = false;
-                (flow.on_resume)();
-            }
+            flow.set(false, || self.queue.len() <= flow.low);
         }
     }
 }
