@@ -12,6 +12,7 @@
 //! | `socket.onmessage = e => ...` | `while let Some(message) = socket.next().await` |
 //! | `socket.send(data)` | `socket.send(data).await?`: waits for room (backpressure) |
 //! | `socket.close()`, then `onclose` | [`WebSocket::close`]`().await?`; the stream ends once the peer answers |
+//! | `onclose = e => [e.code, e.reason, e.wasClean]` | [`WebSocket::close_event`] (and [`WsReceiver::close_event`]) once the stream has ended |
 //!
 //! - [`connect`] (client) and [`accept`] (server) finish the opening handshake
 //!   before they return: a [`WebSocket`] is always connected.
@@ -20,8 +21,11 @@
 //!   delivered, the close is answered, and the stream ends.
 //! - [`WebSocket::close`] starts a clean close handshake: the messages the peer
 //!   sent before it saw the close are still delivered, then the stream ends when the
-//!   peer's close arrives. Dropping a WebSocket without `close` just drops the
-//!   connection.
+//!   peer's close arrives. After a close, stop sending (a send is refused with
+//!   `SendAfterClosing`, the handshake left intact) and keep reading to the end.
+//!   Dropping a WebSocket without `close` just drops the connection.
+//! - [`WebSocket::close_event`] tells how it ended: the close code and reason,
+//!   and whether the handshake completed ([`CloseEvent`]).
 //! - Every peer is bounded ([`Config`]): messages and frames at most 8 MiB (a
 //!   longer one is refused with close code 1009), a bounded write buffer, a
 //!   10 s opening handshake and a 5 s close handshake by default.
@@ -81,10 +85,11 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::error::UrlError;
 use futures_lite::{AsyncRead, AsyncWrite};
 
+pub use async_tungstenite::tungstenite::error::ProtocolError;
 pub use async_tungstenite::tungstenite::{Error as WsError, Message};
 pub use config::{Config, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT};
 pub use connection::Connection;
-pub use socket::{WebSocket, WsReceiver, WsSender};
+pub use socket::{CloseEvent, WebSocket, WsReceiver, WsSender};
 
 /// Connects to a `ws://` URL over TCP (or `wss://` over TLS, feature `wss`) and
 /// completes the opening handshake, with the default [`Config`].

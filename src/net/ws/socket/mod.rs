@@ -8,7 +8,7 @@ mod sending;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use async_io::Timer;
@@ -32,6 +32,67 @@ struct Conn<S> {
     /// A message over the limit arrived: send this close, then end.
     refusal: Option<Refusal>,
     ended: bool,
+    /// How the connection ended, once it has.
+    close_event: Option<CloseEvent>,
+    /// The receiver waiting for a message, woken when our close starts its timer.
+    receiver_waker: Option<Waker>,
+}
+
+/// How a WebSocket ended, as JavaScript's `CloseEvent` tells it: the close code
+/// and reason, and whether the close handshake completed.
+///
+/// From [`WebSocket::close_event`] or [`WsReceiver::close_event`], once the
+/// stream has ended:
+///
+/// - the peer closed, or answered our close: its code (1005 when its close frame
+///   had none) and reason, `was_clean` once the handshake completed;
+/// - the connection dropped without a close, a read failed, or the peer did not
+///   answer our close in time: 1006 (abnormal closure), not clean;
+/// - a message over the limit: 1009 (message too big), the close we sent, not
+///   clean.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use futures_lite::StreamExt;
+///
+/// let (left, right) = async_net::unix::UnixStream::pair()?;
+/// let (client, server) = futures_lite::future::zip(
+///     aiter::net::ws::client("ws://localhost/", left),
+///     aiter::net::ws::accept(right),
+/// ).await;
+/// let (mut client, mut server) = (client?, server?);
+/// let closing = async {
+///     client.close().await?;
+///     while client.next().await.is_some() {}
+///     Ok::<_, aiter::net::ws::WsError>(())
+/// };
+/// let serving = async { while server.next().await.is_some() {} };
+/// let (closed, ()) = futures_lite::future::zip(closing, serving).await;
+/// closed?;
+/// // The server saw the client's close: code 1000, the handshake completed.
+/// let event = server.close_event().expect("the stream has ended");
+/// assert_eq!((event.code, event.reason.as_str(), event.was_clean), (1000, "", true));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloseEvent {
+    /// The close code: the peer's, or 1006 (abnormal) or 1009 (too big) as above.
+    pub code: u16,
+    /// The peer's reason, empty when it gave none.
+    pub reason: String,
+    /// `true` when the close handshake completed.
+    pub was_clean: bool,
+}
+
+impl CloseEvent {
+    pub(crate) fn abnormal() -> Self {
+        CloseEvent {
+            code: 1006,
+            reason: String::new(),
+            was_clean: false,
+        }
+    }
 }
 
 enum Refusal {
@@ -149,6 +210,8 @@ impl<S> WebSocket<S> {
             close_timeout,
             refusal: None,
             ended: false,
+            close_event: None,
+            receiver_waker: None,
         }));
         Self {
             sender: WsSender {
@@ -178,6 +241,53 @@ impl<S> WebSocket<S> {
     pub fn split(self) -> (WsSender<S>, WsReceiver<S>) {
         (self.sender, self.receiver)
     }
+
+    /// How the connection ended (JavaScript's `onclose`): `None` until the stream
+    /// has ended. See [`CloseEvent`].
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, _server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// assert_eq!(client?.close_event(), None); // still open
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.receiver.close_event()
+    }
+}
+
+impl<S> WsReceiver<S> {
+    /// How the connection ended, as [`WebSocket::close_event`]: `None` until this
+    /// stream has ended.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use futures_lite::StreamExt;
+    /// let (left, right) = async_net::unix::UnixStream::pair()?;
+    /// let (client, server) = futures_lite::future::zip(
+    ///     aiter::net::ws::client("ws://localhost/", left),
+    ///     aiter::net::ws::accept(right),
+    /// ).await;
+    /// let (_sender, mut receiver) = client?.split();
+    /// let mut server = server?;
+    /// let closing = async {
+    ///     server.close().await?;
+    ///     while server.next().await.is_some() {}
+    ///     Ok::<_, aiter::net::ws::WsError>(())
+    /// };
+    /// let reading = async { while receiver.next().await.is_some() {} };
+    /// let (closed, ()) = futures_lite::future::zip(closing, reading).await;
+    /// closed?;
+    /// assert_eq!(receiver.close_event().map(|event| event.code), Some(1000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        lock(&self.shared).close_event.clone()
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
@@ -187,6 +297,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     ///
     /// When the connection is closed, writing fails, or the message does not fit
     /// the write buffer ([`Config::max_write_buffer_len`](super::Config::max_write_buffer_len)).
+    ///
+    /// After [`close`](WebSocket::close), or once the peer's close has arrived, a
+    /// send is refused with `WsError::Protocol(ProtocolError::SendAfterClosing)`
+    /// before it reaches the connection: the close handshake is left intact.
+    /// After a close, stop sending and keep reading to the end; leaving with `?`
+    /// on that error drops the connection before the peer's answer, and the peer
+    /// sees no clean close.
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
@@ -206,7 +323,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Starts the close handshake: sends a close frame with code 1000 (normal
-    /// closure). Keep reading the stream to the end (see [`WebSocket`]).
+    /// closure). Keep reading the stream to the end (see [`WebSocket`]): the
+    /// messages the peer sent before it saw the close still arrive, and
+    /// [`close_event`](WebSocket::close_event) then tells how it ended. Send
+    /// nothing more (a send is refused, see [`send`](WebSocket::send)), and close
+    /// only once the replies you wait for have come: a peer may stop answering
+    /// requests once it sees the close.
     ///
     /// # Errors
     ///

@@ -16,7 +16,7 @@ use futures_lite::{AsyncRead, AsyncWrite};
 use futures_sink::Sink;
 
 use super::sending::poll_send;
-use super::{Conn, Refusal, WsReceiver, lock};
+use super::{CloseEvent, Conn, Refusal, WsReceiver, lock};
 use crate::net::ws::{Message, WsError};
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsReceiver<S> {
@@ -46,8 +46,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
                 // tungstenite has queued an answer to): once the answer is out, the
                 // handshake is complete and the stream ends, without waiting for
                 // the peer to drop the connection (RFC 6455 7.1.1: the server closes first).
-                if Pin::new(&mut conn.ws).poll_flush(cx).is_pending() {
+                let Poll::Ready(flushed) = Pin::new(&mut conn.ws).poll_flush(cx) else {
                     return Poll::Pending;
+                };
+                if let Some(event) = &mut conn.close_event {
+                    event.was_clean = flushed.is_ok();
                 }
                 conn.ended = true;
                 return Poll::Ready(None);
@@ -55,19 +58,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
             match Pin::new(&mut conn.ws).poll_next(cx) {
                 Poll::Pending => {
                     let Some(deadline) = conn.close_deadline.filter(|_| !conn.peer_closed) else {
+                        // `WsSender::close` wakes this to start the close timer.
+                        if !conn
+                            .receiver_waker
+                            .as_ref()
+                            .is_some_and(|waker| waker.will_wake(cx.waker()))
+                        {
+                            conn.receiver_waker = Some(cx.waker().clone());
+                        }
                         return Poll::Pending;
                     };
                     if this.poll_close_timeout(cx, deadline).is_pending() {
                         return Poll::Pending;
                     }
                     conn.ended = true;
+                    conn.close_event = Some(CloseEvent::abnormal());
                     let timeout = conn.close_timeout;
                     let message = format!("the peer did not answer our close within {timeout:?}");
                     let error = io::Error::new(io::ErrorKind::TimedOut, message);
                     return Poll::Ready(Some(Err(WsError::Io(error))));
                 }
                 // After the peer's close, reading on sends our answer, then ends.
-                Poll::Ready(Some(Ok(Message::Close(_)))) => conn.peer_closed = true,
+                Poll::Ready(Some(Ok(Message::Close(frame)))) => {
+                    conn.peer_closed = true;
+                    conn.close_event = Some(CloseEvent {
+                        code: frame.as_ref().map_or(1005, |frame| u16::from(frame.code)),
+                        reason: frame
+                            .map(|frame| frame.reason.to_string())
+                            .unwrap_or_default(),
+                        was_clean: false,
+                    });
+                }
                 Poll::Ready(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
                 Poll::Ready(Some(Ok(message))) if !conn.peer_closed => {
                     return Poll::Ready(Some(Ok(message)));
@@ -75,7 +96,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
                 Poll::Ready(Some(Ok(_))) => {}
                 Poll::Ready(
                     Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None,
-                ) => conn.ended = true,
+                ) => {
+                    conn.ended = true;
+                    conn.close_event.get_or_insert_with(CloseEvent::abnormal);
+                }
                 Poll::Ready(Some(Err(error @ WsError::Capacity(_)))) => {
                     conn.refusal = Some(Refusal::Send(CloseFrame {
                         code: CloseCode::Size,
@@ -85,6 +109,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReceiver<S> {
                 }
                 Poll::Ready(Some(Err(error))) => {
                     conn.ended = true;
+                    conn.close_event = Some(CloseEvent::abnormal());
                     return Poll::Ready(Some(Err(error)));
                 }
             }
@@ -114,6 +139,11 @@ fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
         // Whether or not the close could be sent, this side is done.
         Poll::Ready(_) => {
             conn.ended = true;
+            conn.close_event = Some(CloseEvent {
+                code: 1009,
+                reason: "message too big".to_owned(),
+                was_clean: false,
+            });
             Poll::Ready(None)
         }
     }

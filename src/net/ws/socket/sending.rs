@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::error::ProtocolError;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use futures_lite::{AsyncRead, AsyncWrite};
@@ -37,7 +38,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
     /// ```
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), WsError> {
-        let mut message = Some(message.into());
+        {
+            let conn = lock(&self.shared);
+            if conn.close_deadline.is_some() || conn.peer_closed || conn.ended {
+                // Refused here, before the connection sees it: the close
+                // handshake goes on as if this send had not been tried.
+                return Err(WsError::Protocol(ProtocolError::SendAfterClosing));
+            }
+        }
+        self.send_frame(message.into()).await
+    }
+
+    /// Sends any frame, a close included, through the shared connection.
+    async fn send_frame(&mut self, message: Message) -> Result<(), WsError> {
+        let mut message = Some(message);
         SendMessage {
             shared: &self.shared,
             message: &mut message,
@@ -61,14 +75,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
     /// let (mut client, mut server) = (client?, server?);
     /// use futures_lite::StreamExt;
     /// let (mut sender, mut receiver) = client.split();
-    /// let closing = async {
+    /// let asking = async {
+    ///     sender.send("question").await?;
+    ///     // 1. Wait for the replies you want; a peer may answer nothing after a close.
+    ///     let reply = receiver.next().await.expect("a reply")?;
+    ///     // 2. Close; send nothing more.
     ///     sender.close().await?;
+    ///     // 3. Read on to the end: the peer's answer completes the handshake.
     ///     while receiver.next().await.is_some() {}
+    ///     Ok::<_, aiter::net::ws::WsError>(reply)
+    /// };
+    /// let serving = async {
+    ///     while let Some(Ok(message)) = server.next().await {
+    ///         server.send(format!("answer to {}", message.into_text()?)).await?;
+    ///     }
     ///     Ok::<_, aiter::net::ws::WsError>(())
     /// };
-    /// let serving = async { while server.next().await.is_some() {} };
-    /// let (closed, ()) = futures_lite::future::zip(closing, serving).await;
-    /// closed?;
+    /// let (reply, served) = futures_lite::future::zip(asking, serving).await;
+    /// served?;
+    /// assert_eq!(reply?.into_text()?, "answer to question");
+    /// assert_eq!(receiver.close_event().map(|event| event.was_clean), Some(true));
     /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
     /// ```
     pub async fn close(&mut self) -> Result<(), WsError> {
@@ -76,13 +102,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsSender<S> {
             let mut conn = lock(&self.shared);
             if conn.close_deadline.is_none() {
                 conn.close_deadline = Instant::now().checked_add(conn.close_timeout);
+                // A receiver already waiting starts its close timer now.
+                if let Some(waker) = conn.receiver_waker.take() {
+                    waker.wake();
+                }
             }
         }
         let frame = CloseFrame {
             code: CloseCode::Normal,
             reason: "".into(),
         };
-        match self.send(Message::Close(Some(frame))).await {
+        match self.send_frame(Message::Close(Some(frame))).await {
             Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => Ok(()),
             other => other,
         }
