@@ -159,3 +159,36 @@ fn a_datagram_limit_past_what_udp_carries_is_lowered_not_a_panic() {
         assert_eq!(datagrams.next().await.unwrap().unwrap().0, &b"fits"[..]);
     });
 }
+
+#[test]
+fn a_writer_with_a_write_timeout_gives_up_on_a_peer_that_never_reads() {
+    smol::block_on(async {
+        let listener = async_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = async_net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (_never_reads, _) = listener.accept().await.unwrap();
+        let (_, writer) = aiter::net::split_lines(client);
+        let mut writer = writer.write_timeout(Duration::from_millis(300));
+        let line = "x".repeat(64 * 1024 - 1);
+        let mut blocked_at = None;
+        let error = loop {
+            let started = std::time::Instant::now();
+            match writer.send(line.as_str()).await {
+                Ok(()) => {}
+                Err(error) => {
+                    blocked_at = Some(started.elapsed());
+                    break error;
+                }
+            }
+        };
+        assert!(
+            matches!(error.kind(), FrameErrorKind::WriteTimeout(_)),
+            "{error}"
+        );
+        assert!(error.to_string().contains("write timeout"), "{error}");
+        let waited = blocked_at.unwrap();
+        assert!(waited >= Duration::from_millis(300), "{waited:?}");
+        assert!(waited < Duration::from_secs(3), "{waited:?}");
+    });
+}

@@ -88,6 +88,9 @@ pub enum FrameErrorKind {
     /// A frame begun was not complete within this long
     /// ([`Frames::read_timeout`](super::Frames::read_timeout)).
     ReadTimeout(Duration),
+    /// The peer took nothing for this long while a frame waited to be written
+    /// ([`FrameWriter::write_timeout`](super::FrameWriter::write_timeout)).
+    WriteTimeout(Duration),
 }
 
 impl FrameError {
@@ -103,7 +106,8 @@ impl FrameError {
             FrameErrorKind::Io(_)
             | FrameErrorKind::UnexpectedEof
             | FrameErrorKind::IdleTimeout(_)
-            | FrameErrorKind::ReadTimeout(_) => true,
+            | FrameErrorKind::ReadTimeout(_)
+            | FrameErrorKind::WriteTimeout(_) => true,
             #[cfg(feature = "json")]
             FrameErrorKind::JsonSyntax(_) | FrameErrorKind::NoArray(_) => true,
             _ => false,
@@ -315,6 +319,9 @@ impl fmt::Display for FrameErrorKind {
             Self::ReadTimeout(after) => {
                 write!(f, "read timeout: frame not complete within {after:?}")
             }
+            Self::WriteTimeout(after) => {
+                write!(f, "write timeout: the peer took nothing for {after:?}")
+            }
         }
     }
 }
@@ -367,9 +374,9 @@ impl From<FrameError> for io::Error {
         let kind = match error.inner.kind {
             FrameErrorKind::Io(io) => return io,
             FrameErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
-            FrameErrorKind::IdleTimeout(_) | FrameErrorKind::ReadTimeout(_) => {
-                io::ErrorKind::TimedOut
-            }
+            FrameErrorKind::IdleTimeout(_)
+            | FrameErrorKind::ReadTimeout(_)
+            | FrameErrorKind::WriteTimeout(_) => io::ErrorKind::TimedOut,
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, error.to_string())

@@ -1,9 +1,14 @@
 //! [`FrameWriter`]: items written as frames to an `AsyncWrite`.
 
 use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
-use futures_lite::{AsyncWrite, AsyncWriteExt};
+use async_io::Timer;
+use futures_lite::AsyncWrite;
 
 use super::{Encoder, FrameError, FrameErrorKind};
 
@@ -31,9 +36,15 @@ const WRITE_BATCH: usize = 64 * 1024;
 ///
 /// # Cancellation safety
 ///
-/// `send`, `flush` and `close` are not cancellation safe: if cancelled, part of
-/// a frame may have been written. Encoded bytes not yet written stay buffered and
-/// go out with the next `send` or `flush`.
+/// A `send` (or `feed`) polled once has queued its whole frame: if it is then
+/// cancelled (say, raced against a write timeout), part of the frame may have
+/// been written, and the rest stays queued and goes out, in order, with the next
+/// `send`, `flush` or `close`. So do **not** send the item again after a
+/// cancelled `send`: it would go out twice. Call `flush` to finish it, or drop
+/// the writer to give it up (a peer then sees a partial frame, so drop the
+/// connection too). A `send` dropped before its first poll queued nothing.
+/// `flush` and `close` cancelled part-way likewise keep what is left for the
+/// next call.
 pub struct FrameWriter<W, E> {
     writer: W,
     encoder: E,
@@ -41,6 +52,7 @@ pub struct FrameWriter<W, E> {
     buf: Vec<u8>,
     head: usize,
     written: u64,
+    write_timeout: Option<Duration>,
 }
 
 impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
@@ -63,10 +75,48 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
             buf: Vec::new(),
             head: 0,
             written: 0,
+            write_timeout: None,
         }
     }
 
+    /// Fails a `send`, `feed`, `flush` or `close` that has waited `timeout` for
+    /// the peer to take its bytes, with a
+    /// [`FrameErrorKind::WriteTimeout`] error (off by default: a call waits as
+    /// long as the peer does). A server that writes to many peers sets it, so one
+    /// peer that stops reading cannot stall the others: on the error, drop that
+    /// peer's connection (the frame may be half written). A fast write costs
+    /// nothing more: the timer starts only once the peer is full.
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use std::time::Duration;
+    /// use aiter::chunks::{FrameErrorKind, FrameWriter, LineEncoder};
+    ///
+    /// // A connection whose other end never reads.
+    /// let (client, _never_reads) = std::os::unix::net::UnixStream::pair()?;
+    /// let client = async_io::Async::new(client)?;
+    /// let mut writer = FrameWriter::new(client, LineEncoder::new())
+    ///     .write_timeout(Duration::from_millis(100));
+    /// let line = "x".repeat(60_000);
+    /// let error = loop {
+    ///     // The socket's buffers fill up, then the peer takes nothing.
+    ///     if let Err(error) = writer.send(line.as_str()).await {
+    ///         break error;
+    ///     }
+    /// };
+    /// assert!(matches!(error.kind(), FrameErrorKind::WriteTimeout(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = Some(timeout);
+        self
+    }
+
     /// Encodes `item` and writes it, with anything fed before, to the writer.
+    ///
+    /// Cancelled after its first poll, the frame stays queued whole: see
+    /// [cancellation safety](FrameWriter#cancellation-safety).
     ///
     /// # Errors
     ///
@@ -147,10 +197,8 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// ```
     pub async fn flush(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
-        self.writer
-            .flush()
+        self.within_timeout(|this, cx| Pin::new(&mut this.writer).poll_flush(cx))
             .await
-            .map_err(|error| self.io_error(error))
     }
 
     /// Writes out everything fed and closes the writer (for a socket, shuts down
@@ -171,10 +219,8 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// ```
     pub async fn close(&mut self) -> Result<(), FrameError> {
         self.write_buffer().await?;
-        self.writer
-            .close()
+        self.within_timeout(|this, cx| Pin::new(&mut this.writer).poll_close(cx))
             .await
-            .map_err(|error| self.io_error(error))
     }
 
     /// The writer.
@@ -216,20 +262,54 @@ impl<W: AsyncWrite + Unpin, E> FrameWriter<W, E> {
     /// Writes the buffer out. A short write moves `head` on, never the bytes after
     /// it, so a slow peer costs time linear in the bytes sent.
     async fn write_buffer(&mut self) -> Result<(), FrameError> {
+        if self.head == self.buf.len() {
+            return Ok(());
+        }
+        self.within_timeout(Self::poll_write_buffer).await
+    }
+
+    fn poll_write_buffer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.head < self.buf.len() {
-            match self.writer.write(&self.buf[self.head..]).await {
-                Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
-                Ok(n) => {
+            match Pin::new(&mut self.writer).poll_write(cx, &self.buf[self.head..]) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
                     self.head += n.min(self.buf.len() - self.head);
                     self.written += n as u64;
                 }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(self.io_error(error)),
+                Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
             }
         }
         self.buf.clear();
         self.head = 0;
-        Ok(())
+        Poll::Ready(Ok(()))
+    }
+
+    /// Runs `op` until it is ready, failing it once it has waited the write
+    /// timeout; the timer is made only when `op` first has to wait.
+    async fn within_timeout(
+        &mut self,
+        mut op: impl FnMut(&mut Self, &mut Context<'_>) -> Poll<io::Result<()>>,
+    ) -> Result<(), FrameError> {
+        let mut timer: Option<Timer> = None;
+        futures_lite::future::poll_fn(|cx| match op(self, cx) {
+            Poll::Ready(result) => Poll::Ready(result.map_err(|error| self.io_error(error))),
+            Poll::Pending => {
+                let Some(timeout) = self.write_timeout else {
+                    return Poll::Pending;
+                };
+                let timer = timer.get_or_insert_with(|| Timer::after(timeout));
+                match Pin::new(timer).poll(cx) {
+                    Poll::Ready(_) => Poll::Ready(Err(FrameError::new(
+                        FrameErrorKind::WriteTimeout(timeout),
+                        self.written,
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        })
+        .await
     }
 
     fn io_error(&self, error: io::Error) -> FrameError {
@@ -243,6 +323,7 @@ impl<W, E: fmt::Debug> fmt::Debug for FrameWriter<W, E> {
             .field("encoder", &self.encoder)
             .field("buffered", &(self.buf.len() - self.head))
             .field("written", &self.written)
+            .field("write_timeout", &self.write_timeout)
             .finish_non_exhaustive()
     }
 }

@@ -79,7 +79,9 @@
 //!
 //! `next()` is cancellation safe on every stream here ([`Merge`], [`Datagrams`],
 //! the framed streams): a message leaves its stream only when it is returned.
-//! The writer's `send` is not: if cancelled, part of a frame may have been written.
+//! The writer's `send`, cancelled after its first poll, keeps the rest of its
+//! frame queued for the next `send` or `flush`: do not send that item again (see
+//! [`FrameWriter`]'s cancellation safety).
 
 mod datagrams;
 mod merge;
