@@ -6,10 +6,11 @@
 //! The pattern: one loop reads every connection ([`Merge`]) and never writes to
 //! a socket itself. Each peer has a bounded queue ([`events::channel`], `--queue`
 //! lines, 1,024 by default) and a writer task that drains it into the socket with
-//! a write timeout (`--write-timeout`, 5 s by default). A peer whose queue is full
-//! (it reads slower than the others talk), or whose socket takes nothing for the
-//! write timeout, is dropped: its connection is shut down and counted. The others
-//! go on at their own speed, and new connections are served all along.
+//! a write timeout (`--write-timeout`, 5 s by default). A peer whose queue stays
+//! full for 200 ms (it reads slower than the others talk), or whose socket takes
+//! nothing for the write timeout, is dropped: its connection is shut down and
+//! counted. The others go on at their own speed, and new connections are served
+//! all along (a stuck peer delays them once, by at most those 200 ms).
 //!
 //! Prints `listening on ADDR` on stderr once bound (port 0 picks one), then
 //! `joined PEER`, `left PEER` and `dropped PEER: slow (...)`. With `--connections
@@ -38,6 +39,21 @@ struct Args {
 const USAGE: &str =
     "usage: broadcast --listen ADDR [--queue N] [--write-timeout SECS] [--connections N]";
 
+const HELP: &str = "broadcast: a chat server; every line of every peer goes to every other peer
+
+usage: broadcast --listen ADDR [--queue N] [--write-timeout SECS] [--connections N]
+
+  --listen ADDR          the address to listen on (port 0 picks one; printed on stderr)
+  --queue N              lines queued for each peer (1024); a peer whose queue stays
+                         full for 200 ms is dropped as slow
+  --write-timeout SECS   drop a peer whose socket takes nothing for SECS (5)
+  --connections N        exit 0 once N connections have come and gone
+  -h, --help             this help
+
+output on stderr: joined PEER, left PEER, dropped PEER: slow (...), and at the end
+`slow peers dropped: K`
+exit: 0 done, 1 I/O error, 2 usage error, 130 interrupted";
+
 fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut args = Args {
@@ -51,7 +67,7 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => {
-                println!("broadcast: every line of every peer, to every other peer\n\n{USAGE}");
+                println!("{HELP}");
                 std::process::exit(0);
             }
             Long("listen") => listen = Some(parser.value()?.string()?),
@@ -103,28 +119,35 @@ fn main() -> ExitCode {
 
 async fn serve(args: &Args) -> std::io::Result<()> {
     let listener = async_net::TcpListener::bind(args.listen.as_str()).await?;
+    // Ctrl-C is handled from the moment the address is printed.
+    let mut signals =
+        async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
     eprintln!("listening on {}", listener.local_addr()?);
     let slow = Arc::new(AtomicUsize::new(0));
     let mut peers: HashMap<SocketAddr, Peer> = HashMap::new();
     let mut lines = Merge::new();
     let (mut accepted, mut closed) = (0, 0);
-    let mut signals =
-        async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
+    // Futures that outlive a loop turn are made once (a fresh `accept` would try
+    // its system call at every message), and the signals are watched by a task of
+    // their own, polled only when one comes.
+    let mut interrupted = smol::spawn(async move { signals.next().await });
+    let mut accept = Box::pin(listener.accept());
     while args.connections != Some(closed) {
         let accepting = args.connections.is_none_or(|wanted| accepted < wanted);
-        // One signal future for the whole turn, made once: polling it costs nothing
-        // until a signal comes.
         let interrupted = async {
-            let _ = signals.next().await;
+            let _ = (&mut interrupted).await;
             Next::Interrupted
         };
         let merged = async { Next::Merged(lines.next().await) };
         let next = if accepting {
-            let accept = async { Next::Accepted(listener.accept().await) };
-            future::or(interrupted, future::or(accept, merged)).await
+            let accepted = async { Next::Accepted(accept.as_mut().await) };
+            future::or(interrupted, future::or(accepted, merged)).await
         } else {
             future::or(interrupted, merged).await
         };
+        if matches!(next, Next::Accepted(_)) {
+            accept = Box::pin(listener.accept()); // the next one
+        }
         match next {
             Next::Interrupted => {
                 eprintln!("slow peers dropped: {}", slow.load(Ordering::SeqCst));
@@ -135,7 +158,7 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                 eprintln!("joined {peer}");
                 let (reader, writer) = aiter::net::split_lines(tcp.clone());
                 let writer = writer.write_timeout(args.write_timeout);
-                let (queue, outgoing) = events::channel(args.queue, Overflow::Fail);
+                let (queue, outgoing) = events::channel(args.queue, Overflow::Backpressure);
                 smol::spawn(write_out(peer, outgoing, writer, tcp.clone(), slow.clone())).detach();
                 peers.insert(peer, Peer { queue, tcp });
                 lines.push(peer, reader);
@@ -143,8 +166,15 @@ async fn serve(args: &Args) -> std::io::Result<()> {
             Next::Accepted(Err(error)) => eprintln!("error: accept: {error}"),
             Next::Merged(Some((from, PeerEvent::Message(Ok(line))))) => {
                 let line: Arc<str> = format!("{from}: {line}").into();
-                // Never waits: a full queue drops its peer instead.
-                peers.retain(|to, peer| *to == from || deliver(*to, peer, &line, &slow));
+                let mut gone = Vec::new();
+                for (to, peer) in &peers {
+                    if *to != from && !deliver(*to, peer, &line, &slow).await {
+                        gone.push(*to);
+                    }
+                }
+                for to in gone {
+                    peers.remove(&to);
+                }
             }
             Next::Merged(Some((from, PeerEvent::Message(Err(error))))) => {
                 eprintln!("error: {from}: {error}");
@@ -161,22 +191,36 @@ async fn serve(args: &Args) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Queues `line` for `peer`; `false` drops the peer (its queue is full, or its
-/// writer has already given up on it).
-fn deliver(to: SocketAddr, peer: &Peer, line: &Arc<str>, slow: &AtomicUsize) -> bool {
-    match peer.queue.emit(line.clone()) {
-        Ok(()) => true,
-        Err(EmitError::Overflow(_) | EmitError::Full(_) | EmitError::Dropped(_)) => {
+/// How long a full queue may keep the loop waiting before its peer is dropped:
+/// long enough for a peer that is only a moment behind to catch up, short enough
+/// that one stuck peer delays the others once, briefly.
+const QUEUE_GRACE: Duration = Duration::from_millis(200);
+
+/// Queues `line` for `peer`; `false` drops the peer (its queue stayed full for
+/// [`QUEUE_GRACE`], or its writer has already given up on it).
+async fn deliver(to: SocketAddr, peer: &Peer, line: &Arc<str>, slow: &AtomicUsize) -> bool {
+    let line = match peer.queue.emit(line.clone()) {
+        Ok(()) => return true,
+        Err(EmitError::Full(line)) => line,
+        Err(_) => return false, // closed: the writer has ended already
+    };
+    let waited = async { Some(peer.queue.send(line).await.is_ok()) };
+    let gave_up = async {
+        async_io::Timer::after(QUEUE_GRACE).await;
+        None
+    };
+    match future::or(waited, gave_up).await {
+        Some(sent) => sent,
+        None => {
             slow.fetch_add(1, Ordering::SeqCst);
             eprintln!(
-                "dropped {to}: slow (its queue of {} lines is full)",
+                "dropped {to}: slow (its queue of {} lines stayed full for {QUEUE_GRACE:?})",
                 peer.queue.capacity()
             );
             // Shut down both ways: its writer ends, and its reader reports Closed.
             let _ = peer.tcp.shutdown(Shutdown::Both);
             false
         }
-        Err(EmitError::Closed(_)) => false, // the writer has ended already
     }
 }
 
@@ -195,7 +239,6 @@ async fn write_out(
     // `next_batch` takes every queued line in one wakeup; `feed` gathers them and
     // `flush` writes them with as few system calls as the socket allows.
     let mut batch = Vec::new();
-    // An `Err` means the queue overflowed: the loop has dropped this peer.
     while let Some(Ok(_)) = outgoing.next_batch(&mut batch).await {
         let mut sent = Ok(());
         for line in batch.drain(..) {

@@ -137,6 +137,9 @@ async fn download(args: &Args) -> Result<(), Failure> {
     let fail = |message: String| Failure::Error(message);
     let mut signals = Signals::new([Signal::Int, Signal::Term])
         .map_err(|error| fail(format!("signals: {error}")))?;
+    // Watched by a task of its own, polled only when a signal comes: polling the
+    // signal stream at every chunk would read its pipe each time.
+    let mut signals = smol::spawn(async move { signals.next().await });
     let client = isahc::HttpClient::builder()
         .redirect_policy(RedirectPolicy::Limit(10))
         .build()
@@ -198,13 +201,13 @@ async fn download(args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `future`, unless Ctrl-C or SIGTERM comes first.
+/// `future`, unless Ctrl-C or SIGTERM (the task watching for them) comes first.
 async fn interruptible<T>(
-    signals: &mut Signals,
+    signals: &mut smol::Task<Option<std::io::Result<Signal>>>,
     future: impl std::future::Future<Output = T>,
 ) -> Result<T, Failure> {
     future::or(async { Ok(future.await) }, async {
-        let _ = signals.next().await;
+        let _ = signals.await;
         Err(Failure::Interrupted)
     })
     .await

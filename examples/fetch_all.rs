@@ -458,6 +458,9 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
         eprintln!("fetch_all: cannot listen for signals");
         return ExitCode::from(1);
     };
+    // Watched by a task of its own, polled only when a signal comes: polling the
+    // signal stream in this loop would read its pipe once per item.
+    let mut interrupted = smol::spawn(async move { signals.next().await });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let start = Instant::now();
@@ -465,7 +468,7 @@ async fn run(args: &Args, api: JsonApi) -> ExitCode {
     let spinner = spinner();
     loop {
         let next = future::or(async { Some(items.next().await) }, async {
-            let _ = signals.next().await;
+            let _ = (&mut interrupted).await;
             None
         });
         let Some(next) = next.await else {

@@ -14,6 +14,7 @@
 //! nothing is dropped. Ctrl-C or SIGTERM stops accepting, prints the messages
 //! already received from every open connection, and exits 130.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -114,29 +115,52 @@ fn main() -> ExitCode {
 
 async fn serve(args: &Args) -> std::io::Result<()> {
     let listener = async_net::TcpListener::bind(args.listen.as_str()).await?;
-    eprintln!("listening on {}", listener.local_addr()?);
-    // Output goes through a bounded pipe to a writer thread: when stdout is slow,
-    // `write_all` waits, this loop stops reading sockets, and TCP pushes back.
-    let mut stdout = smol::Unblock::with_capacity(64 * 1024, std::io::stdout());
-    let mut messages = Merge::new();
-    let (mut accepted, mut closed) = (0, 0);
+    // Ctrl-C is handled from the moment the address is printed.
     let mut signals =
         async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
+    eprintln!("listening on {}", listener.local_addr()?);
+    // Output is gathered in `out` and handed to a bounded pipe to a writer thread
+    // in blocks of up to 64 KiB: one system call for many lines. When stdout is
+    // slow, `write_all` waits, this loop stops reading sockets, and TCP pushes
+    // back. `out` is also written out whenever the loop is about to wait, so
+    // what has arrived is printed without delay.
+    let mut stdout = smol::Unblock::with_capacity(64 * 1024, std::io::stdout());
+    let mut out = Vec::with_capacity(OUT_BLOCK);
+    let mut messages = Merge::new();
+    let (mut accepted, mut closed) = (0, 0);
+    // The futures that outlive a loop turn are made once: a fresh one would try
+    // its system call again at every message (a failed `accept`, a failed read
+    // of the signal pipe). The signals are watched by a task of their own, polled
+    // only when a signal comes; here, waiting on it costs nothing.
+    let mut interrupted = smol::spawn(async move { signals.next().await });
+    let mut accept = Box::pin(listener.accept());
     loop {
         if args.connections == Some(closed) {
             break;
         }
         let accepting = args.connections.is_none_or(|wanted| accepted < wanted);
-        let merged = async { Next::Merged(messages.next().await) };
-        let interrupted = async {
-            let _ = signals.next().await;
-            Next::Interrupted
-        };
-        let next = if accepting {
-            let accept = async { Next::Accepted(listener.accept().await) };
-            future::or(interrupted, future::or(accept, merged)).await
-        } else {
-            future::or(interrupted, merged).await
+        let next = {
+            let merged = async { Next::Merged(messages.next().await) };
+            let interrupted = async {
+                let _ = (&mut interrupted).await;
+                Next::Interrupted
+            };
+            let accepted = async { Next::Accepted(accept.as_mut().await) };
+            let mut turn = std::pin::pin!(async {
+                if accepting {
+                    future::or(interrupted, future::or(accepted, merged)).await
+                } else {
+                    future::or(interrupted, merged).await
+                }
+            });
+            match future::poll_once(turn.as_mut()).await {
+                Some(next) => next,
+                None => {
+                    // Nothing ready: print what has been gathered, then wait.
+                    write_out(&mut stdout, &mut out).await?;
+                    turn.await
+                }
+            }
         };
         match next {
             Next::Interrupted => {
@@ -154,52 +178,71 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                         break;
                     };
                     if let PeerEvent::Message(message) = event {
-                        print(&mut stdout, peer, message).await?;
+                        print(&mut out, peer, message);
+                        if out.len() >= OUT_BLOCK {
+                            write_out(&mut stdout, &mut out).await?;
+                        }
                     }
                 }
+                write_out(&mut stdout, &mut out).await?;
                 stdout.flush().await?;
                 eprintln!("socket_messages: interrupted");
                 std::process::exit(130);
             }
-            Next::Accepted(Ok((stream, peer))) => {
-                accepted += 1;
-                let mut lines = aiter::chunks::lines(stream).max_len(args.max_line);
-                if let Some(timeout) = args.idle_timeout {
-                    lines = lines.idle_timeout(timeout);
+            Next::Accepted(result) => {
+                accept = Box::pin(listener.accept()); // the next one
+                match result {
+                    Ok((stream, peer)) => {
+                        accepted += 1;
+                        let mut lines = aiter::chunks::lines(stream).max_len(args.max_line);
+                        if let Some(timeout) = args.idle_timeout {
+                            lines = lines.idle_timeout(timeout);
+                        }
+                        messages.push(peer, lines);
+                    }
+                    Err(error) => eprintln!("error: accept: {error}"),
                 }
-                messages.push(peer, lines);
             }
-            Next::Accepted(Err(error)) => eprintln!("error: accept: {error}"),
             Next::Merged(Some((peer, PeerEvent::Message(message)))) => {
-                print(&mut stdout, peer, message).await?;
+                print(&mut out, peer, message);
+                if out.len() >= OUT_BLOCK {
+                    write_out(&mut stdout, &mut out).await?;
+                }
             }
             Next::Merged(Some((_, PeerEvent::Closed))) => closed += 1,
             Next::Merged(None) => break,
         }
     }
+    write_out(&mut stdout, &mut out).await?;
     stdout.flush().await
 }
 
-/// One message on stdout as `PEER\tMESSAGE`, or its error on stderr.
-async fn print(
+/// Lines are gathered up to this many bytes before they go to stdout.
+const OUT_BLOCK: usize = 64 * 1024;
+
+/// Hands what `out` gathered to stdout's pipe, waiting while it is full.
+async fn write_out(
     stdout: &mut smol::Unblock<std::io::Stdout>,
-    peer: SocketAddr,
-    message: Result<String, aiter::chunks::FrameError>,
+    out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
+    if !out.is_empty() {
+        stdout.write_all(out).await?;
+        out.clear();
+    }
+    Ok(())
+}
+
+/// One message into `out` as `PEER\tMESSAGE`, or its error on stderr.
+fn print(out: &mut Vec<u8>, peer: SocketAddr, message: Result<String, aiter::chunks::FrameError>) {
     match message {
         Ok(line) => {
-            stdout
-                .write_all(format!("{peer}\t{line}\n").as_bytes())
-                .await
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(out, "{peer}\t{line}");
         }
         // The connection is closed after a timeout: its stream has ended.
         Err(error) if matches!(error.kind(), FrameErrorKind::IdleTimeout(_)) => {
             eprintln!("error: {peer}: idle timeout");
-            Ok(())
         }
-        Err(error) => {
-            eprintln!("error: {peer}: {error}");
-            Ok(())
-        }
+        Err(error) => eprintln!("error: {peer}: {error}"),
     }
 }

@@ -93,6 +93,10 @@ fn a_peer_that_never_reads_is_dropped_and_nobody_else_waits_for_it() {
     let talking = std::thread::spawn(move || {
         for n in 0..LINES {
             writeln!(talker, "{n} {filler}").unwrap();
+            // In bursts of 100 KB: the readers keep up, the stalled peer cannot.
+            if n % 100 == 99 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         talker
     });
@@ -158,4 +162,26 @@ fn a_peer_that_never_reads_is_dropped_and_nobody_else_waits_for_it() {
     );
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn ctrl_c_prints_the_count_and_exits_130() {
+    let mut child = Command::new(examples::example("broadcast"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("broadcast starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.starts_with("listening on "), "{first}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "slow peers dropped: 0\n");
+    assert_eq!(child.wait().unwrap().code(), Some(130));
 }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use http_server::{Dribble, TestServer};
 
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 10] = [
+    "broadcast",
     "tour",
     "executors",
     "ndjson_check",

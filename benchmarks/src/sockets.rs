@@ -15,16 +15,17 @@
 //! The open-file limit is raised to the hard limit; the server and the clients
 //! are separate processes, so each needs one descriptor per connection.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use cpu_time::ThreadTime;
 
 const COUNTS: [usize; 4] = [10, 100, 1_000, 10_000];
-const LINES_PER_WRITE: usize = 10;
-const LINE: &[u8] = b"{\"event\":\"tick\",\"value\":12345}\n";
+mod line_clients;
+
+use line_clients::{LINE, LINES_PER_WRITE, client, raise_file_limit, start_client, wait_connected};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -126,79 +127,12 @@ fn smol_listener() -> async_net::TcpListener {
     async_net::TcpListener::try_from(std::net::TcpListener::from(socket)).unwrap()
 }
 
-fn raise_file_limit() {
-    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    assert!(
-        limit >= 10_100,
-        "the open-file limit is {limit}; 10,100 are needed"
-    );
-}
-
 fn per_message(cpu: Duration, messages: usize) -> f64 {
     cpu.as_secs_f64() * 1e9 / messages as f64
 }
 
 fn best_of(runs: usize, mut run: impl FnMut() -> Duration) -> Duration {
     (0..runs).map(|_| run()).min().unwrap()
-}
-
-/// Starts the client process: it connects `count` times, prints `connected`,
-/// waits for a line on stdin, writes its share of the messages, and exits.
-fn start_client(address: SocketAddr, count: usize, messages: usize, paced: bool) -> Child {
-    let pacing = if paced { "paced" } else { "bulk" };
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--client",
-            &address.to_string(),
-            &count.to_string(),
-            &messages.to_string(),
-            pacing,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_connected(child: &mut Child) {
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "connected");
-}
-
-fn client(address: &str, count: usize, messages: usize, paced: bool) {
-    let mut sockets: Vec<std::net::TcpStream> = (0..count)
-        .map(|_| std::net::TcpStream::connect(address).unwrap())
-        .collect();
-    println!("connected");
-    std::io::stdout().flush().unwrap();
-    let mut go = String::new();
-    std::io::stdin().read_line(&mut go).unwrap();
-    let batch = LINE.repeat(LINES_PER_WRITE);
-    let rounds = messages / count / LINES_PER_WRITE;
-    // Paced: one round of batches per microsecond-per-message budget, so the
-    // server reads each write on its own at every connection count, as a
-    // server whose messages arrive spread out does. Bulk: as fast as possible,
-    // so with few connections reads gather many writes.
-    let budget = Duration::from_micros((count * LINES_PER_WRITE) as u64);
-    let start = std::time::Instant::now();
-    for round in 0..rounds {
-        for socket in &mut sockets {
-            socket.write_all(&batch).unwrap();
-        }
-        if paced {
-            let due = budget * (round as u32 + 1);
-            if let Some(wait) = due.checked_sub(start.elapsed()) {
-                std::thread::sleep(wait);
-            }
-        }
-    }
-    // Idle clients (memory case) wait to be killed.
-    if messages == 0 {
-        std::thread::sleep(Duration::from_secs(3600));
-    }
 }
 
 fn aiter_run(count: usize, messages: usize, paced: bool) -> Duration {
