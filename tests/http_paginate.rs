@@ -391,6 +391,46 @@ fn retry_after_as_an_http_date_is_honoured() {
 }
 
 #[test]
+fn a_servers_retry_after_is_capped_by_max_retry_after() {
+    over_every_client(|| {
+        let asked = Arc::new(AtomicU32::new(0));
+        let counter = asked.clone();
+        let server = TestServer::start(move |conn: trillium::Conn| {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    // About 31 years.
+                    return conn
+                        .with_status(503)
+                        .with_response_header("retry-after", "999999999")
+                        .halt();
+                }
+                json_response(conn, &json!([]))
+            }
+        });
+        let start = Instant::now();
+        let paginator = api_at(&server, "/busy").paginator::<Value>().retry(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_retry_after(Duration::from_millis(100)),
+        );
+        let (got, error) = items(paginator);
+        assert!(error.is_none() && got.is_empty(), "{error:?}");
+        assert!(
+            start.elapsed() >= Duration::from_millis(100),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
 fn an_invalid_header_fails_the_first_page_without_a_request_and_keeps_the_chain() {
     over_every_client(|| {
         let requests = Arc::new(AtomicU32::new(0));
