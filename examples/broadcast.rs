@@ -209,19 +209,17 @@ async fn deliver(to: SocketAddr, peer: &Peer, line: &Arc<str>, slow: &AtomicUsiz
         async_io::Timer::after(QUEUE_GRACE).await;
         None
     };
-    match future::or(waited, gave_up).await {
-        Some(sent) => sent,
-        None => {
-            slow.fetch_add(1, Ordering::SeqCst);
-            eprintln!(
-                "dropped {to}: slow (its queue of {} lines stayed full for {QUEUE_GRACE:?})",
-                peer.queue.capacity()
-            );
-            // Shut down both ways: its writer ends, and its reader reports Closed.
-            let _ = peer.tcp.shutdown(Shutdown::Both);
-            false
-        }
-    }
+    let Some(sent) = future::or(waited, gave_up).await else {
+        slow.fetch_add(1, Ordering::SeqCst);
+        eprintln!(
+            "dropped {to}: slow (its queue of {} lines stayed full for {QUEUE_GRACE:?})",
+            peer.queue.capacity()
+        );
+        // Shut down both ways: its writer ends, and its reader reports Closed.
+        let _ = peer.tcp.shutdown(Shutdown::Both);
+        return false;
+    };
+    sent
 }
 
 /// One peer's writer task: its queue into its socket, each line within the write

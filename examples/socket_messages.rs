@@ -153,13 +153,12 @@ async fn serve(args: &Args) -> std::io::Result<()> {
                     future::or(interrupted, merged).await
                 }
             });
-            match future::poll_once(turn.as_mut()).await {
-                Some(next) => next,
-                None => {
-                    // Nothing ready: print what has been gathered, then wait.
-                    write_out(&mut stdout, &mut out).await?;
-                    turn.await
-                }
+            if let Some(next) = future::poll_once(turn.as_mut()).await {
+                next
+            } else {
+                // Nothing ready: print what has been gathered, then wait.
+                write_out(&mut stdout, &mut out).await?;
+                turn.await
             }
         };
         match next {

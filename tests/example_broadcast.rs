@@ -7,131 +7,128 @@ mod examples;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const LINES: usize = 10_000;
 
-#[test]
-fn a_peer_that_never_reads_is_dropped_and_nobody_else_waits_for_it() {
-    let mut child = Command::new(examples::example("broadcast"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--connections",
-            "4",
-            "--queue",
-            "1024",
-        ])
-        .args(["--write-timeout", "0.5"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("broadcast starts");
-    let (log_tx, log) = mpsc::channel::<String>();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let address = first
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("`listening on ADDR`")
-        .to_owned();
-    std::thread::spawn(move || {
-        for line in stderr.lines() {
-            let _ = log_tx.send(line.unwrap());
+/// The example running, its address, and its stderr line by line.
+struct Server {
+    child: Child,
+    address: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(examples::example("broadcast"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("broadcast starts");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        let address = first
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("`listening on ADDR`")
+            .to_owned();
+        let (sender, log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Server {
+            child,
+            address,
+            log,
         }
-    });
-    let wait_for = |what: &dyn Fn(&str) -> bool, within: Duration| -> String {
+    }
+
+    /// The first line of the log from now on that `matches`, within `within`.
+    fn wait_for(&self, matches: impl Fn(&str) -> bool, within: Duration) -> String {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match log.recv_timeout(left) {
-                Ok(line) if what(&line) => return line,
+            match self.log.recv_timeout(left) {
+                Ok(line) if matches(&line) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("nothing matching within {within:?}"),
+                Err(error) => panic!("nothing matching within {within:?}: {error}"),
             }
         }
-    };
+    }
 
-    // A: connects and never reads.
-    let stalled = TcpStream::connect(&address).unwrap();
-    let stalled_addr = stalled.local_addr().unwrap().to_string();
-    wait_for(
-        &|line| line == format!("joined {stalled_addr}"),
-        Duration::from_secs(5),
-    );
-    // C: reads everything.
-    let reader = TcpStream::connect(&address).unwrap();
-    let reader_addr = reader.local_addr().unwrap().to_string();
-    wait_for(
-        &|line| line == format!("joined {reader_addr}"),
-        Duration::from_secs(5),
-    );
-    reader
+    /// A new connection, once the server says it joined (within `within`).
+    fn join(&self, within: Duration) -> (TcpStream, String) {
+        let stream = TcpStream::connect(&self.address).unwrap();
+        let peer = stream.local_addr().unwrap().to_string();
+        self.wait_for(|line| line == format!("joined {peer}"), within);
+        (stream, peer)
+    }
+}
+
+/// Reads lines until `last` has been read (or the connection ends): the lines.
+fn read_until(
+    stream: TcpStream,
+    last: impl Fn(&str) -> bool + Send + 'static,
+) -> JoinHandle<Vec<String>> {
+    stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    let reading = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let mut lines = Vec::new();
-        for line in BufReader::new(reader).lines() {
-            let Ok(line) = line else { break };
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let done = last(&line);
             lines.push(line);
-            if lines.len() == LINES + 1 {
+            if done {
                 break;
             }
         }
         lines
-    });
-    // B: talks, 10 MB in all, far more than A's socket buffers hold.
-    let mut talker = TcpStream::connect(&address).unwrap();
-    let talker_addr = talker.local_addr().unwrap().to_string();
-    wait_for(
-        &|line| line == format!("joined {talker_addr}"),
-        Duration::from_secs(5),
-    );
-    let filler = "x".repeat(1000);
+    })
+}
+
+#[test]
+fn a_peer_that_never_reads_is_dropped_and_nobody_else_waits_for_it() {
+    let mut server = Server::start(&[
+        "--connections",
+        "4",
+        "--queue",
+        "1024",
+        "--write-timeout",
+        "0.5",
+    ]);
+    let within = Duration::from_secs(5);
+    // A connects and never reads; C reads everything; B talks, 10 MB in all, far
+    // more than A's socket buffers hold, in bursts of 100 KB that C keeps up with.
+    let (stalled, stalled_addr) = server.join(within);
+    let (reader, _) = server.join(within);
+    let reading = read_until(reader, |line| line.ends_with(": done"));
+    let (mut talker, talker_addr) = server.join(within);
     let talking = std::thread::spawn(move || {
+        let filler = "x".repeat(1000);
         for n in 0..LINES {
             writeln!(talker, "{n} {filler}").unwrap();
-            // In bursts of 100 KB: the readers keep up, the stalled peer cannot.
             if n % 100 == 99 {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
         talker
     });
-    // A is dropped as slow, well before the talker is done waiting on it.
-    let dropped = wait_for(
-        &|line| line.starts_with("dropped "),
-        Duration::from_secs(20),
-    );
+    let dropped = server.wait_for(|line| line.starts_with("dropped "), Duration::from_secs(20));
     assert!(
         dropped.starts_with(&format!("dropped {stalled_addr}: slow")),
         "{dropped}"
     );
-    // A new peer is served while A's socket is still full.
-    let started = Instant::now();
-    let mut late = TcpStream::connect(&address).unwrap();
-    let late_addr = late.local_addr().unwrap().to_string();
-    wait_for(
-        &|line| line == format!("joined {late_addr}"),
-        Duration::from_secs(1),
-    );
-    assert!(started.elapsed() < Duration::from_secs(1));
-    // It reads along, and gets the lines from now on, up to the last.
-    late.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let late_reading = std::thread::spawn(move || {
-        let mut late_reader = BufReader::new(late);
-        let mut line = String::new();
-        while !line.ends_with(": done\n") {
-            line.clear();
-            if late_reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return false;
-            }
-        }
-        true
-    });
+    // A new peer is served while A's socket is still full, and reads along.
+    let (late, _) = server.join(Duration::from_secs(1));
+    let late_reading = read_until(late, |line| line.ends_with(": done"));
+
     let mut talker = talking.join().unwrap();
     writeln!(talker, "done").unwrap();
     drop(talker);
@@ -144,44 +141,36 @@ fn a_peer_that_never_reads_is_dropped_and_nobody_else_waits_for_it() {
         );
     }
     assert_eq!(lines[LINES], format!("{talker_addr}: done"));
-    assert!(
-        late_reading.join().unwrap(),
-        "the late peer got the last line"
+    let late_lines = late_reading.join().unwrap();
+    assert_eq!(
+        late_lines.last().map(String::as_str),
+        Some(&*format!("{talker_addr}: done"))
     );
     // A sees its connection shut down.
-    let mut rest = Vec::new();
-    let mut stalled = stalled;
     stalled
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let _ = stalled.read_to_end(&mut rest);
+    let _ = (&stalled).read_to_end(&mut Vec::new());
     drop(stalled);
-    wait_for(
-        &|line| line == "slow peers dropped: 1",
+    server.wait_for(
+        |line| line == "slow peers dropped: 1",
         Duration::from_secs(10),
     );
-    let status = child.wait().unwrap();
+    let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
 
 #[test]
 fn ctrl_c_prints_the_count_and_exits_130() {
-    let mut child = Command::new(examples::example("broadcast"))
-        .args(["--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("broadcast starts");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    assert!(first.starts_with("listening on "), "{first}");
+    let mut server = Server::start(&[]);
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &server.child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest, "slow peers dropped: 0\n");
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    server.wait_for(
+        |line| line == "slow peers dropped: 0",
+        Duration::from_secs(10),
+    );
+    assert_eq!(server.child.wait().unwrap().code(), Some(130));
 }

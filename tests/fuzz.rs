@@ -66,8 +66,8 @@ fn bytes_like_input() -> impl Strategy<Value = Vec<u8>> {
 /// consumed (a decoder reused on a new stream, a caller's own framing loop).
 fn feed<D: Decoder>(mut decoder: D, inputs: &[(Vec<u8>, u64, bool)]) {
     for (bytes, offset, eof) in inputs {
-        let decoded = decoder.decode(Input::new(bytes, *offset, *eof));
-        if let Decoded::Frame { consumed, .. } | Decoded::NeedMore { consumed } = decoded {
+        let answer = decoder.decode(Input::new(bytes, *offset, *eof));
+        if let Decoded::Frame { consumed, .. } | Decoded::NeedMore { consumed } = answer {
             assert!(
                 consumed <= bytes.len(),
                 "consumed {consumed} of {}",

@@ -71,15 +71,15 @@ fn a_split_receiver_already_waiting_times_out_after_the_senders_close() {
             let (mut sender, mut receiver) = ws::connect_with(&url, &config).await.unwrap().split();
             let start = Instant::now();
             // The receiver waits first; the sender closes while it waits.
-            let receiving = async { receiver.next().await.map(|item| item.map(drop)) };
+            let receiving = async { receiver.next().await.map(Result::err) };
             let closing = async {
                 smol::Timer::after(Duration::from_millis(50)).await;
                 sender.close().await.unwrap();
             };
-            let (received, ()) = zip(receiving, closing).await;
+            let (first, ()) = zip(receiving, closing).await;
             let waited = start.elapsed();
-            let Some(Err(WsError::Io(error))) = received else {
-                panic!("{received:?}")
+            let Some(Some(WsError::Io(error))) = first else {
+                panic!("{first:?}")
             };
             assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
             assert!(receiver.next().await.is_none());
@@ -217,10 +217,10 @@ fn a_send_after_close_is_refused_and_the_handshake_still_completes() {
         let server = async {
             let (mut sender, mut receiver) =
                 soketto_server(&listener).await.into_builder().finish();
-            let received = receive_until_close(&mut receiver).await;
+            let seen = receive_until_close(&mut receiver).await;
             // soketto answers the close itself; send ours and flush.
             let _ = sender.close().await;
-            received
+            seen
         };
         let client = async {
             let mut socket = ws::connect(&url).await.unwrap();

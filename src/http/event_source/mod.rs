@@ -39,7 +39,8 @@ type Connecting = Pin<Box<dyn Future<Output = Result<(Url, Response), FetchError
 enum State {
     Idle,
     Connecting(Connecting),
-    Streaming(Sse<Body>),
+    // Boxed: the decoder is the largest state by far, and one box a connection is nothing.
+    Streaming(Box<Sse<Body>>),
     Waiting(Timer),
     Done,
 }

@@ -81,7 +81,7 @@ impl EventSource {
                     .max_len(self.max_event_len)
                     .start_id(self.last_event_id.clone());
                 let events = Frames::new(response.body, decoder);
-                self.state = State::Streaming(events);
+                self.state = State::Streaming(Box::new(events));
                 None
             }
             429 | 502 | 503 | 504 => {
