@@ -45,30 +45,22 @@ fn every_framed_stream_over_a_reader_that_claims_too_much_is_an_error() {
     block_on(async {
         // With nothing pending (the thread's scratch buffer) and mid-frame (the
         // stream's own buffer).
-        let error = chunks::lines(Overclaiming)
-            .next()
-            .await
-            .unwrap()
-            .unwrap_err();
-        assert!(
-            error.to_string().contains("bytes into a buffer of"),
-            "{error}"
-        );
         let partial = futures_lite::io::AsyncReadExt::chain(&b"no newline yet"[..], Overclaiming);
-        let error = chunks::lines(partial).next().await.unwrap().unwrap_err();
-        assert!(
-            error.to_string().contains("bytes into a buffer of"),
-            "{error}"
-        );
-        let error = chunks::length_delimited(Overclaiming)
-            .next()
-            .await
-            .unwrap()
-            .unwrap_err();
-        assert!(
-            error.to_string().contains("bytes into a buffer of"),
-            "{error}"
-        );
+        let errors = [
+            chunks::lines(Overclaiming).next().await,
+            chunks::lines(partial).next().await,
+            chunks::length_delimited(Overclaiming)
+                .next()
+                .await
+                .map(|frame| frame.map(|_| String::new())),
+        ];
+        for error in errors {
+            let error = error.unwrap().unwrap_err();
+            assert!(
+                error.to_string().contains("bytes into a buffer of"),
+                "{error}"
+            );
+        }
     });
 }
 

@@ -19,8 +19,9 @@ fn overflow_wait_is_backpressure() {
     let (emitter, events) = events::channel(1, Overflow::Wait);
     emitter.emit(1).unwrap();
     assert!(emitter.emit(2).is_err());
-    assert_eq!((emitter.refused(), emitter.dropped()), (1, 1));
-    assert_eq!((events.refused(), events.dropped()), (1, 1));
+    // A refusal hands the value back: refused, not dropped.
+    assert_eq!((emitter.refused(), emitter.dropped()), (1, 0));
+    assert_eq!((events.refused(), events.dropped()), (1, 0));
 }
 
 #[test]

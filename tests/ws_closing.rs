@@ -4,55 +4,22 @@
 //! leaves the handshake intact.
 #![cfg(feature = "ws")]
 
+#[path = "support/soketto_peer.rs"]
+mod soketto_peer;
+
 use std::time::{Duration, Instant};
 
 use aiter::net::ws::{self, CloseEvent, Config, ProtocolError, WsError};
-use async_net::{TcpListener, TcpStream};
+use async_net::TcpStream;
 use futures_lite::future::{or, zip};
-use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
-use soketto::handshake::server::Response;
-use soketto::handshake::{ClientRequest, Server};
-use soketto::{Incoming, Receiver};
-
-async fn listener() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/socket", listener.local_addr().unwrap());
-    (listener, url)
-}
-
-/// A soketto server's side of an accepted connection, after the handshake.
-async fn soketto_server(listener: &TcpListener) -> Server<'static, TcpStream> {
-    let (tcp, _) = listener.accept().await.unwrap();
-    let mut server = Server::new(tcp);
-    let request: ClientRequest<'_> = server.receive_request().await.unwrap();
-    let key = request.key();
-    let accept = Response::Accept {
-        key,
-        protocol: None,
-    };
-    server.send_response(&accept).await.unwrap();
-    server
-}
+use futures_lite::{AsyncWriteExt, StreamExt};
+use soketto::Incoming;
+use soketto_peer::{listener, read_client_frame, receive_until_close, soketto_server};
 
 /// Fails the test after 10 s instead of hanging it.
 async fn watchdog<T>(what: &str) -> T {
     smol::Timer::after(Duration::from_secs(10)).await;
     panic!("hung: {what}");
-}
-
-/// Unmasks the first frame a client sent: (opcode, payload).
-async fn read_client_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut head = [0u8; 2];
-    tcp.read_exact(&mut head).await.unwrap();
-    let len = usize::from(head[1] & 0x7f);
-    let mut mask = [0u8; 4];
-    tcp.read_exact(&mut mask).await.unwrap();
-    let mut payload = vec![0u8; len];
-    tcp.read_exact(&mut payload).await.unwrap();
-    for (i, byte) in payload.iter_mut().enumerate() {
-        *byte ^= mask[i % 4];
-    }
-    (head[0] & 0x0f, payload)
 }
 
 #[test]
@@ -194,20 +161,6 @@ fn a_peer_that_drops_the_connection_is_an_abnormal_close() {
             expected
         );
     });
-}
-
-/// What soketto receives until the close: data messages, then the close code.
-async fn receive_until_close(receiver: &mut Receiver<TcpStream>) -> (Vec<Vec<u8>>, Option<u16>) {
-    let mut messages = Vec::new();
-    loop {
-        let mut message = Vec::new();
-        match receiver.receive(&mut message).await {
-            Ok(Incoming::Data(_)) => messages.push(message),
-            Ok(Incoming::Pong(_)) => {}
-            Ok(Incoming::Closed(reason)) => return (messages, Some(reason.code)),
-            Err(_) => return (messages, None),
-        }
-    }
 }
 
 #[test]

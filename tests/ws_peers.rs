@@ -3,58 +3,17 @@
 //! timeouts.
 #![cfg(feature = "ws")]
 
+#[path = "support/soketto_peer.rs"]
+mod soketto_peer;
+
 use std::time::{Duration, Instant};
 
 use aiter::net::ws::{self, Config, Message, WsError};
-use async_net::{TcpListener, TcpStream};
+use async_net::TcpStream;
 use futures_lite::future::zip;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
-use soketto::handshake::server::Response;
-use soketto::handshake::{Client, ClientRequest, Server, ServerResponse};
-use soketto::{Incoming, Receiver, Sender};
-
-async fn listener() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/socket", listener.local_addr().unwrap());
-    (listener, url)
-}
-
-/// A soketto server's side of an accepted connection, after the handshake.
-async fn soketto_server(listener: &TcpListener) -> Server<'static, TcpStream> {
-    let (tcp, _) = listener.accept().await.unwrap();
-    let mut server = Server::new(tcp);
-    let request: ClientRequest<'_> = server.receive_request().await.unwrap();
-    let key = request.key();
-    server
-        .send_response(&Response::Accept {
-            key,
-            protocol: None,
-        })
-        .await
-        .unwrap();
-    server
-}
-
-fn halves(server: Server<'static, TcpStream>) -> (Sender<TcpStream>, Receiver<TcpStream>) {
-    let mut builder = server.into_builder();
-    builder.set_max_message_size(64 << 20);
-    builder.set_max_frame_size(64 << 20);
-    builder.finish()
-}
-
-/// What soketto receives until the close: data messages, then the close code.
-async fn receive_until_close(receiver: &mut Receiver<TcpStream>) -> (Vec<Vec<u8>>, Option<u16>) {
-    let mut messages = Vec::new();
-    loop {
-        let mut message = Vec::new();
-        match receiver.receive(&mut message).await {
-            Ok(Incoming::Data(_)) => messages.push(message),
-            Ok(Incoming::Pong(_)) => {}
-            Ok(Incoming::Closed(reason)) => return (messages, Some(reason.code)),
-            Err(_) => return (messages, None),
-        }
-    }
-}
+use futures_lite::{AsyncWriteExt, StreamExt};
+use soketto::handshake::{Client, ServerResponse};
+use soketto_peer::{halves, listener, read_client_frame, receive_until_close, soketto_server};
 
 #[test]
 fn close_sends_code_1000_to_a_third_party_server() {
@@ -148,22 +107,6 @@ fn messages_both_ways_with_a_third_party_server() {
                 .collect::<Vec<_>>()
         );
     });
-}
-
-/// Unmasks the first frame a client sent: (opcode, payload).
-async fn read_client_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut head = [0u8; 2];
-    tcp.read_exact(&mut head).await.unwrap();
-    let len = usize::from(head[1] & 0x7f);
-    assert!(len < 126, "a control frame");
-    let mut mask = [0u8; 4];
-    tcp.read_exact(&mut mask).await.unwrap();
-    let mut payload = vec![0u8; len];
-    tcp.read_exact(&mut payload).await.unwrap();
-    for (i, byte) in payload.iter_mut().enumerate() {
-        *byte ^= mask[i % 4];
-    }
-    (head[0] & 0x0f, payload)
 }
 
 /// A server frame header (unmasked) for a payload of `len` bytes.
