@@ -587,3 +587,76 @@ fn send_after_a_full_queue_does_not_count_as_refused() {
     });
     assert_eq!((emitter.events_refused(), emitter.events_dropped()), (0, 0));
 }
+
+/// Producers and a consumer that each sleep often (capacity 1, so every push and
+/// every take meets a waiter on the other side): a missed wakeup hangs, and the
+/// watchdog fails the test instead.
+#[test]
+fn no_wakeup_is_missed_when_both_sides_keep_going_to_sleep() {
+    const PRODUCERS: u64 = 4;
+    const EACH: u64 = 20_000;
+    for capacity in [1, 2, 7] {
+        let (emitter, mut events) = events::channel::<u64>(capacity, Overflow::Backpressure);
+        let threads: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let emitter = emitter.clone();
+                std::thread::spawn(move || {
+                    for n in 0..EACH {
+                        emitter.send_blocking(p * EACH + n).unwrap();
+                    }
+                })
+            })
+            .collect();
+        // One more producer in async code, on its own thread.
+        let async_emitter = emitter.clone();
+        let async_producer = std::thread::spawn(move || {
+            block_on(async {
+                for n in 0..EACH {
+                    async_emitter.send(PRODUCERS * EACH + n).await.unwrap();
+                }
+            });
+        });
+        drop(emitter);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let sum = block_on(async {
+                let mut sum = 0u64;
+                let mut batch = Vec::new();
+                let mut turn = 0u32;
+                loop {
+                    turn += 1;
+                    // Alternate one at a time and batches.
+                    if turn % 2 == 0 {
+                        match events.next().await {
+                            Some(event) => sum += event.unwrap(),
+                            None => break,
+                        }
+                    } else {
+                        match events.next_batch(&mut batch).await {
+                            Some(taken) => {
+                                taken.unwrap();
+                                sum += batch.drain(..).sum::<u64>();
+                            }
+                            None => break,
+                        }
+                    }
+                }
+                sum
+            });
+            let _ = done.send(sum);
+        });
+        let Ok(sum) = finished.recv_timeout(std::time::Duration::from_secs(60)) else {
+            panic!("capacity {capacity}: hung, a wakeup was missed");
+        };
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        async_producer.join().unwrap();
+        let total = (PRODUCERS + 1) * EACH;
+        assert_eq!(
+            sum,
+            total * (total - 1) / 2,
+            "capacity {capacity}: every value once"
+        );
+    }
+}

@@ -4,9 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use event_listener::{EventListener, Listener};
-
-use super::shared::{Pushed, Shared};
+use super::shared::{Pushed, Shared, Waiter};
 use super::{EventsError, Overflow};
 
 /// The sending side of an events channel: `Clone + Send + Sync`, usable from
@@ -185,9 +183,9 @@ impl<T> Emitter<T> {
         loop {
             match self.emit_or_listen(value) {
                 Ok(done) => return done,
-                Err((back, listener)) => {
+                Err((back, waiter)) => {
                     value = back;
-                    listener.await;
+                    waiter.notified().await;
                 }
             }
         }
@@ -213,9 +211,9 @@ impl<T> Emitter<T> {
         loop {
             match self.emit_or_listen(value) {
                 Ok(done) => return done,
-                Err((back, listener)) => {
+                Err((back, waiter)) => {
                     value = back;
-                    listener.wait();
+                    waiter.wait();
                 }
             }
         }
@@ -223,14 +221,14 @@ impl<T> Emitter<T> {
 
     /// Emits `value`; if the queue is full under `Backpressure`, gives it back with a
     /// listener for room, registered before a last try so no wakeup is missed.
-    fn emit_or_listen(&self, value: T) -> Result<Result<(), EmitError<T>>, (T, EventListener)> {
+    fn emit_or_listen(&self, value: T) -> Result<Result<(), EmitError<T>>, (T, Waiter<'_>)> {
         let value = match self.try_emit(value) {
             Err(EmitError::Full(back)) => back,
             done => return Ok(done),
         };
-        let listener = self.shared.room.listen();
+        let waiter = Shared::<T>::waiter(&self.shared.room, &self.shared.room_waiting);
         match self.try_emit(value) {
-            Err(EmitError::Full(back)) => Err((back, listener)),
+            Err(EmitError::Full(back)) => Err((back, waiter)),
             done => Ok(done),
         }
     }

@@ -193,6 +193,13 @@ impl<T> Events<T> {
         !self.shared.queue.is_empty()
     }
 
+    /// Drops the listener for events, if any, and its count in `ready_waiting`.
+    fn stop_listening(&mut self) {
+        if self.listener.take().is_some() {
+            self.shared.ready_waiting.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
     /// Ends the stream: runs the unregister function, yields the failure if any.
     fn finish(&mut self) -> Option<Result<T, super::EventsError>> {
         self.finished = true;
@@ -261,11 +268,14 @@ impl<T> Events<T> {
             match &mut self.listener {
                 Some(listener) => {
                     ready!(Pin::new(listener).poll(cx));
-                    self.listener = None;
+                    self.stop_listening();
                 }
                 None => {
                     if !self.spin_until_queued() {
-                        self.listener = Some(self.shared.ready.listen());
+                        let shared = &self.shared;
+                        let listener =
+                            Shared::<T>::listen_counted(&shared.ready, &shared.ready_waiting);
+                        self.listener = Some(listener);
                     }
                 }
             }
@@ -300,6 +310,7 @@ impl<T> FusedStream for Events<T> {
 
 impl<T> Drop for Events<T> {
     fn drop(&mut self) {
+        self.stop_listening();
         self.shared.close();
         if let Some(unregister) = self.unregister.take() {
             unregister();

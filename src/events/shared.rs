@@ -1,10 +1,10 @@
 //! The state an [`Emitter`](super::Emitter) and its [`Events`](super::Events) share.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 
 use concurrent_queue::{ConcurrentQueue, ForcePushError, PushError};
-use event_listener::Event;
+use event_listener::{Event, EventListener, Listener};
 
 use super::{EventsError, Overflow};
 
@@ -107,6 +107,11 @@ pub(crate) struct Shared<T> {
     pub(crate) ready: Event,
     /// Wakes producers waiting for room (`Overflow::Backpressure`).
     pub(crate) room: Event,
+    /// How many wait on `ready` and on `room`: an event or a take notifies only
+    /// when someone waits, since a notification costs a full fence (as much as the
+    /// queue operation itself). See [`Shared::waiter`] for why none is missed.
+    pub(crate) ready_waiting: AtomicUsize,
+    pub(crate) room_waiting: AtomicUsize,
     pub(crate) dropped: AtomicU64,
     /// Values `emit` handed back as full under `Overflow::Backpressure`.
     pub(crate) refused: AtomicU64,
@@ -123,6 +128,8 @@ impl<T> Shared<T> {
             overflow,
             ready: Event::new(),
             room: Event::new(),
+            ready_waiting: AtomicUsize::new(0),
+            room_waiting: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             emitters: AtomicUsize::new(1),
@@ -174,10 +181,39 @@ impl<T> Shared<T> {
             }
         };
         if matches!(pushed, Pushed::Queued) {
-            self.ready.notify_additional(1);
+            // After the push (a SeqCst exchange in the queue): see `waiter`.
+            if self.ready_waiting.load(Ordering::SeqCst) > 0 {
+                self.ready.notify_additional(1);
+            }
             self.check_pause();
         }
         pushed
+    }
+
+    /// Registers a waiter on `event` (`ready` or `room`, counted in `waiting`);
+    /// the caller then checks the queue again before it sleeps.
+    ///
+    /// No wakeup is missed though notifiers skip `notify` while `waiting` reads 0:
+    /// the count goes up, the listener is made, then a SeqCst fence, then the
+    /// caller's check. A notifier changes the queue (a SeqCst exchange), then reads
+    /// the count (SeqCst). Either its change comes before this fence in the single
+    /// order of SeqCst operations, and the check sees it; or it comes after, and
+    /// then its read sees the count up, and its `notify` (whose own fence follows
+    /// this one) sees the listener.
+    pub(crate) fn waiter<'a>(event: &Event, waiting: &'a AtomicUsize) -> Waiter<'a> {
+        Waiter {
+            listener: Some(Self::listen_counted(event, waiting)),
+            waiting,
+        }
+    }
+
+    /// [`Shared::waiter`] for a waiter kept in a struct: the caller takes the count
+    /// down once the listener is dropped.
+    pub(crate) fn listen_counted(event: &Event, waiting: &AtomicUsize) -> EventListener {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        let listener = event.listen();
+        fence(Ordering::SeqCst);
+        listener
     }
 
     /// Ends the channel after its queued events; the stream then yields `error`
@@ -221,12 +257,40 @@ impl<T> Shared<T> {
     /// After events were taken: wake waiting producers, resume the source at the
     /// low-water mark.
     pub(crate) fn taken(&self, count: usize) {
-        if self.overflow == Overflow::Backpressure {
+        if self.overflow == Overflow::Backpressure && self.room_waiting.load(Ordering::SeqCst) > 0 {
             self.room.notify(count);
         }
         let Some(flow) = &self.flow else { return };
         if self.queue.len() <= flow.low {
             flow.set(false, || self.queue.len() <= flow.low);
         }
+    }
+}
+
+/// A registered waiter; the count goes down when it is dropped (woken or not).
+pub(crate) struct Waiter<'a> {
+    listener: Option<EventListener>,
+    waiting: &'a AtomicUsize,
+}
+
+impl Waiter<'_> {
+    /// Blocks the thread until notified.
+    pub(crate) fn wait(mut self) {
+        if let Some(listener) = self.listener.take() {
+            listener.wait();
+        }
+    }
+
+    /// Waits until notified.
+    pub(crate) async fn notified(mut self) {
+        if let Some(listener) = self.listener.as_mut() {
+            listener.await;
+        }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
     }
 }
