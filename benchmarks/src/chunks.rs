@@ -5,7 +5,8 @@
 //! 2. NDJSON, 1 million typed records of 5 fields: aiter `ndjson` from an `AsyncRead`
 //!    vs `serde_json::StreamDeserializer` over the whole buffer, futures-lite `lines()`
 //!    + `serde_json::from_str`, and tokio-util `FramedRead` + `LinesCodec` + `from_str`.
-//! 3. Lines: aiter `lines` vs futures-lite `lines()`.
+//! 3. Lines: aiter `lines` vs futures-lite `lines()` and a bare `memchr` scan of the
+//!    same bytes (the floor).
 //! 4. JSON array: aiter `json_array` (incremental) vs `serde_json::from_slice::<Vec<T>>`.
 //!
 //! Each figure is the best of several rounds (default 5). The last column is aiter's
@@ -307,7 +308,19 @@ fn bench_lines(rounds: usize, input: &[u8]) {
             (count, len)
         })
     });
+    // The floor: a bare `memchr` scan of the same bytes, in memory, no UTF-8 check,
+    // no `String`, no reader.
+    let (scan, scan_count) = best_of(rounds, || {
+        let (mut count, mut len, mut start) = (0u64, 0usize, 0usize);
+        for newline in memchr::memchr_iter(b'\n', input) {
+            count += 1;
+            len += newline - start;
+            start = newline + 1;
+        }
+        (count, len)
+    });
     assert_eq!(ours_count, lite_count);
+    assert_eq!(ours_count, scan_count);
     #[allow(clippy::cast_precision_loss)]
     let lines = ours_count.0 as f64 / 1e6;
     table(
@@ -315,7 +328,10 @@ fn bench_lines(rounds: usize, input: &[u8]) {
         "Mline/s",
         lines,
         ("aiter::chunks::lines", ours),
-        &[("futures-lite lines()", lite)],
+        &[
+            ("futures-lite lines()", lite),
+            ("bare memchr scan, in memory (the floor)", scan),
+        ],
     );
 }
 

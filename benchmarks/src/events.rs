@@ -3,7 +3,9 @@
 //! capacity 1024, side by side in one run.
 //!
 //! Contenders: aiter's events channel taking one event per `next()`, the same taking
-//! batches with `next_batch`, `async-channel`, `flume` and `kanal`. Prints ns/item
+//! batches with `next_batch`, `async-channel`, `flume` and `kanal`; aiter under
+//! `DropOldest` and `Fail`; and four producer threads into one consumer, for aiter
+//! and each peer. Prints ns/item
 //! and aiter's throughput as a multiple of each peer's, the best of several rounds
 //! (interleaved). `BATCH_STATS=1` also prints how large the batches were.
 //!
@@ -126,6 +128,159 @@ fn kanal(items: u64) -> f64 {
     )
 }
 
+/// Drop-oldest: the producer never waits; what the consumer misses is counted.
+/// ns per item emitted.
+fn aiter_drop_oldest(items: u64) -> f64 {
+    let (emitter, mut events) = events::channel(CAPACITY, Overflow::DropOldest);
+    let start = Instant::now();
+    let producer = thread::spawn(move || (0..items).for_each(|n| emitter.emit(n).expect("open")));
+    let received = block_on(async {
+        let mut received = 0u64;
+        while let Some(n) = events.next().await {
+            n.expect("no failure");
+            received += 1;
+        }
+        received
+    });
+    producer.join().expect("producer thread");
+    #[allow(clippy::cast_precision_loss)] // a timing
+    let ns = start.elapsed().as_nanos() as f64 / items as f64;
+    assert_eq!(
+        received + events.events_dropped(),
+        items,
+        "every item received or counted"
+    );
+    ns
+}
+
+/// Fail on overflow, with a producer that never overflows: it yields its thread
+/// while the queue is full (so the run measures the policy's path, not a failure).
+fn aiter_fail(items: u64) -> f64 {
+    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Fail);
+    run(
+        items,
+        move || {
+            for n in 0..items {
+                while emitter.len() >= CAPACITY {
+                    thread::yield_now();
+                }
+                emitter.emit(n).expect("never full");
+            }
+        },
+        move || {
+            block_on(async {
+                let mut sum = 0;
+                while let Some(n) = events.next().await {
+                    sum += n.expect("no overflow");
+                }
+                sum
+            })
+        },
+    )
+}
+
+const PRODUCERS: u64 = 4;
+
+/// `PRODUCERS` threads, `items / PRODUCERS` each, into one consumer task.
+fn many<S: Send + Clone + 'static>(
+    items: u64,
+    sender: S,
+    send: fn(&S, u64),
+    consumer: impl FnOnce() -> u64,
+) -> f64 {
+    let start = Instant::now();
+    let each = items / PRODUCERS;
+    let threads: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let sender = sender.clone();
+            thread::spawn(move || (p * each..(p + 1) * each).for_each(|n| send(&sender, n)))
+        })
+        .collect();
+    drop(sender);
+    let sum = consumer();
+    for thread in threads {
+        thread.join().expect("producer thread");
+    }
+    #[allow(clippy::cast_precision_loss)] // a timing
+    let ns = start.elapsed().as_nanos() as f64 / items as f64;
+    let total = each * PRODUCERS;
+    assert_eq!(sum, total * (total - 1) / 2, "every item exactly once");
+    ns
+}
+
+fn aiter_many(items: u64) -> f64 {
+    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Backpressure);
+    many(
+        items,
+        emitter,
+        |e, n| e.send_blocking(n).expect("open"),
+        move || {
+            block_on(async {
+                let mut sum = 0;
+                while let Some(n) = events.next().await {
+                    sum += n.expect("no failure");
+                }
+                sum
+            })
+        },
+    )
+}
+
+fn async_channel_many(items: u64) -> f64 {
+    let (sender, receiver) = async_channel::bounded(CAPACITY);
+    many(
+        items,
+        sender,
+        |s, n| s.send_blocking(n).expect("open"),
+        move || {
+            block_on(async {
+                let mut sum = 0;
+                while let Ok(n) = receiver.recv().await {
+                    sum += n;
+                }
+                sum
+            })
+        },
+    )
+}
+
+fn flume_many(items: u64) -> f64 {
+    let (sender, receiver) = flume::bounded(CAPACITY);
+    many(
+        items,
+        sender,
+        |s, n| s.send(n).expect("open"),
+        move || {
+            block_on(async {
+                let mut sum = 0;
+                while let Ok(n) = receiver.recv_async().await {
+                    sum += n;
+                }
+                sum
+            })
+        },
+    )
+}
+
+fn kanal_many(items: u64) -> f64 {
+    let (sender, receiver) = kanal::bounded(CAPACITY);
+    let receiver = receiver.to_async();
+    many(
+        items,
+        sender,
+        |s, n| s.send(n).expect("open"),
+        move || {
+            block_on(async {
+                let mut sum = 0;
+                while let Ok(n) = receiver.recv().await {
+                    sum += n;
+                }
+                sum
+            })
+        },
+    )
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let items = args
@@ -135,12 +290,18 @@ fn main() {
         .next()
         .map_or(7, |n| n.parse().expect("ROUNDS is a number"));
     type Contender = (&'static str, fn(u64) -> f64);
-    let contenders: [Contender; 5] = [
+    let contenders: [Contender; 11] = [
         ("aiter::events, one next() per event", aiter_each),
         ("aiter::events, next_batch", aiter_batch),
         ("async-channel", async_channel),
         ("flume", flume),
         ("kanal", kanal),
+        ("aiter::events, DropOldest (emit)", aiter_drop_oldest),
+        ("aiter::events, Fail (emit)", aiter_fail),
+        ("aiter::events, 4 producers", aiter_many),
+        ("async-channel, 4 producers", async_channel_many),
+        ("flume, 4 producers", flume_many),
+        ("kanal, 4 producers", kanal_many),
     ];
     // Rounds are interleaved (every contender once, then again), so a noisy moment
     // on the machine hits all of them alike; each keeps its best round.

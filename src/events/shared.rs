@@ -194,10 +194,10 @@ impl<T> Shared<T> {
     /// the caller then checks the queue again before it sleeps.
     ///
     /// No wakeup is missed though notifiers skip `notify` while `waiting` reads 0:
-    /// the count goes up, the listener is made, then a SeqCst fence, then the
-    /// caller's check. A notifier changes the queue (a SeqCst exchange), then reads
-    /// the count (SeqCst). Either its change comes before this fence in the single
-    /// order of SeqCst operations, and the check sees it; or it comes after, and
+    /// the count goes up, the listener is made, then a `SeqCst` fence, then the
+    /// caller's check. A notifier changes the queue (a `SeqCst` exchange), then reads
+    /// the count (`SeqCst`). Either its change comes before this fence in the single
+    /// order of `SeqCst` operations, and the check sees it; or it comes after, and
     /// then its read sees the count up, and its `notify` (whose own fence follows
     /// this one) sees the listener.
     pub(crate) fn waiter<'a>(event: &Event, waiting: &'a AtomicUsize) -> Waiter<'a> {
