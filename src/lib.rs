@@ -177,6 +177,7 @@ pub mod http;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod paginate;
+mod time;
 
 pub use generate::{generate, generate_local, try_generate, try_generate_local};
 

@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use async_io::Timer;
+use crate::time::{Instant, Timer};
 
 /// Which timeout ended a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_io::Timer;
+use crate::time::Timer;
 use futures_lite::AsyncWrite;
 
 use super::{Encoder, FrameError, FrameErrorKind};

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::paginator::{BoxFuture, FetchFn};
 use super::{FetchError, Page, PageKey, RateBudget, RetryPolicy};
+use crate::time::Timer;
 
 /// One page's fetch, with its retries: the result and the attempts it took.
 pub(super) type Attempts<T> = BoxFuture<(Result<Page<T>, FetchError>, u32)>;
@@ -30,7 +31,7 @@ pub(super) fn attempts<T: Send + 'static>(
                 None => fetching.await,
                 Some(limit) => {
                     futures_lite::future::or(fetching, async move {
-                        async_io::Timer::after(limit).await;
+                        Timer::after(limit).await;
                         Err(FetchError::transient(format!("timed out after {limit:?}")))
                     })
                     .await
@@ -38,7 +39,7 @@ pub(super) fn attempts<T: Send + 'static>(
             };
             match result {
                 Err(error) if error.is_transient() && attempt < retry.max_attempts() => {
-                    async_io::Timer::after(retry.delay(attempt, error.retry_after())).await;
+                    Timer::after(retry.delay(attempt, error.retry_after())).await;
                 }
                 result => return (result, attempt),
             }

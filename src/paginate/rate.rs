@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::time::{Instant, Timer};
 
 /// A budget of requests per second that any number of paginators (or your own
 /// code) share: each request waits for its turn, spaced evenly.
@@ -86,11 +88,11 @@ impl RateBudget {
         };
         match slot {
             Some(slot) if slot > Instant::now() => {
-                async_io::Timer::at(slot).await;
+                Timer::at(slot).await;
             }
             Some(_) => {}
             None => {
-                async_io::Timer::never().await;
+                Timer::never().await;
             }
         }
     }

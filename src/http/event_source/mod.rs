@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use async_io::Timer;
+use crate::time::Timer;
 use url::Url;
 
 use super::client::{Body, Client, Response};

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_io::Timer;
+use crate::time::Timer;
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use isahc::http::HeaderMap;

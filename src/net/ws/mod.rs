@@ -302,7 +302,7 @@ async fn within<T>(
     handshake: impl Future<Output = Result<T, WsError>>,
 ) -> Result<T, WsError> {
     futures_lite::future::or(handshake, async {
-        async_io::Timer::after(timeout).await;
+        crate::time::Timer::after(timeout).await;
         let message = format!("the WebSocket handshake did not finish within {timeout:?}");
         Err(WsError::Io(io::Error::new(
             io::ErrorKind::TimedOut,

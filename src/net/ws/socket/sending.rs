@@ -1,10 +1,10 @@
 //! The sending side: [`WsSender::send`] and [`WsSender::close`], through the
 //! shared connection.
 
+use crate::time::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::error::ProtocolError;
