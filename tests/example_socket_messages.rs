@@ -12,22 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Starts the example and returns it with the address it printed.
 fn start(args: &[&str]) -> (Child, String, BufReader<std::process::ChildStderr>) {
-    let mut child = Command::new(examples::example("socket_messages"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("socket_messages starts");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let address = first
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("`listening on ADDR` first")
-        .to_owned();
-    (child, address, stderr)
+    examples::start_listening("socket_messages", args)
 }
 
 #[test]

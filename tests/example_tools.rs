@@ -290,20 +290,7 @@ fn an_interrupted_download_leaves_no_file_and_exits_130() {
 
 #[test]
 fn an_interrupted_socket_server_prints_what_it_received_and_exits_130() {
-    let mut child = Command::new(examples::example("socket_messages"))
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let address = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let (mut child, address, _stderr) = examples::start_listening("socket_messages", &[]);
     let mut client = std::net::TcpStream::connect(&address).unwrap();
     for n in 0..100 {
         writeln!(client, "message {n}").unwrap();
