@@ -354,25 +354,35 @@ fn credentials_go_only_to_the_first_urls_origin() {
     });
 }
 
+/// A server whose first answer is `status` with `Retry-After: retry_after()`, and
+/// every later one an empty page; with the count of requests it got.
+fn busy_once(
+    status: u16,
+    retry_after: impl Fn() -> String + Send + Sync + 'static,
+) -> (TestServer, Arc<AtomicU32>) {
+    let asked = Arc::new(AtomicU32::new(0));
+    let counter = asked.clone();
+    let retry_after = Arc::new(retry_after);
+    let server = TestServer::start(move |conn: trillium::Conn| {
+        let (counter, retry_after) = (counter.clone(), retry_after.clone());
+        async move {
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                return conn
+                    .with_status(status)
+                    .with_response_header("retry-after", retry_after())
+                    .halt();
+            }
+            json_response(conn, &json!([]))
+        }
+    });
+    (server, asked)
+}
+
 #[test]
 fn retry_after_as_an_http_date_is_honoured() {
     over_every_client(|| {
-        let asked = Arc::new(AtomicU32::new(0));
-        let counter = asked.clone();
-        let server = TestServer::start(move |conn: trillium::Conn| {
-            let counter = counter.clone();
-            async move {
-                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                    let when = httpdate::fmt_http_date(
-                        std::time::SystemTime::now() + Duration::from_secs(2),
-                    );
-                    return conn
-                        .with_status(429)
-                        .with_response_header("retry-after", when)
-                        .halt();
-                }
-                json_response(conn, &json!([]))
-            }
+        let (server, asked) = busy_once(429, || {
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2))
         });
         let start = Instant::now();
         let paginator = api_at(&server, "/dated")
@@ -393,21 +403,8 @@ fn retry_after_as_an_http_date_is_honoured() {
 #[test]
 fn a_servers_retry_after_is_capped_by_max_retry_after() {
     over_every_client(|| {
-        let asked = Arc::new(AtomicU32::new(0));
-        let counter = asked.clone();
-        let server = TestServer::start(move |conn: trillium::Conn| {
-            let counter = counter.clone();
-            async move {
-                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                    // About 31 years.
-                    return conn
-                        .with_status(503)
-                        .with_response_header("retry-after", "999999999")
-                        .halt();
-                }
-                json_response(conn, &json!([]))
-            }
-        });
+        // About 31 years.
+        let (server, asked) = busy_once(503, || "999999999".to_owned());
         let start = Instant::now();
         let paginator = api_at(&server, "/busy").paginator::<Value>().retry(
             RetryPolicy::default()

@@ -36,20 +36,53 @@ fn run(
     ns
 }
 
+/// The consumers, one per channel: every item summed on `block_on`, until the end.
+fn sum_events(mut events: events::Events<u64>) -> u64 {
+    block_on(async {
+        let mut sum = 0;
+        while let Some(n) = events.next().await {
+            sum += n.expect("no failure");
+        }
+        sum
+    })
+}
+
+fn sum_async_channel(receiver: &async_channel::Receiver<u64>) -> u64 {
+    block_on(async {
+        let mut sum = 0;
+        while let Ok(n) = receiver.recv().await {
+            sum += n;
+        }
+        sum
+    })
+}
+
+fn sum_flume(receiver: &flume::Receiver<u64>) -> u64 {
+    block_on(async {
+        let mut sum = 0;
+        while let Ok(n) = receiver.recv_async().await {
+            sum += n;
+        }
+        sum
+    })
+}
+
+fn sum_kanal(receiver: &kanal::AsyncReceiver<u64>) -> u64 {
+    block_on(async {
+        let mut sum = 0;
+        while let Ok(n) = receiver.recv().await {
+            sum += n;
+        }
+        sum
+    })
+}
+
 fn aiter_each(items: u64) -> f64 {
-    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Backpressure);
+    let (emitter, events) = events::channel(CAPACITY, Overflow::Backpressure);
     run(
         items,
         move || (0..items).for_each(|n| emitter.send_blocking(n).expect("open")),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Some(n) = events.next().await {
-                    sum += n.expect("no failure");
-                }
-                sum
-            })
-        },
+        move || sum_events(events),
     )
 }
 
@@ -81,15 +114,7 @@ fn async_channel(items: u64) -> f64 {
     run(
         items,
         move || (0..items).for_each(|n| sender.send_blocking(n).expect("open")),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_async_channel(&receiver),
     )
 }
 
@@ -98,15 +123,7 @@ fn flume(items: u64) -> f64 {
     run(
         items,
         move || (0..items).for_each(|n| sender.send(n).expect("open")),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv_async().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_flume(&receiver),
     )
 }
 
@@ -116,15 +133,7 @@ fn kanal(items: u64) -> f64 {
     run(
         items,
         move || (0..items).for_each(|n| sender.send(n).expect("open")),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_kanal(&receiver),
     )
 }
 
@@ -156,7 +165,7 @@ fn aiter_drop_oldest(items: u64) -> f64 {
 /// Fail on overflow, with a producer that never overflows: it yields its thread
 /// while the queue is full (so the run measures the policy's path, not a failure).
 fn aiter_fail(items: u64) -> f64 {
-    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Fail);
+    let (emitter, events) = events::channel(CAPACITY, Overflow::Fail);
     run(
         items,
         move || {
@@ -167,15 +176,7 @@ fn aiter_fail(items: u64) -> f64 {
                 emitter.emit(n).expect("never full");
             }
         },
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Some(n) = events.next().await {
-                    sum += n.expect("no overflow");
-                }
-                sum
-            })
-        },
+        move || sum_events(events),
     )
 }
 
@@ -209,20 +210,12 @@ fn many<S: Send + Clone + 'static>(
 }
 
 fn aiter_many(items: u64) -> f64 {
-    let (emitter, mut events) = events::channel(CAPACITY, Overflow::Backpressure);
+    let (emitter, events) = events::channel(CAPACITY, Overflow::Backpressure);
     many(
         items,
         emitter,
         |e, n| e.send_blocking(n).expect("open"),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Some(n) = events.next().await {
-                    sum += n.expect("no failure");
-                }
-                sum
-            })
-        },
+        move || sum_events(events),
     )
 }
 
@@ -232,15 +225,7 @@ fn async_channel_many(items: u64) -> f64 {
         items,
         sender,
         |s, n| s.send_blocking(n).expect("open"),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_async_channel(&receiver),
     )
 }
 
@@ -250,15 +235,7 @@ fn flume_many(items: u64) -> f64 {
         items,
         sender,
         |s, n| s.send(n).expect("open"),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv_async().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_flume(&receiver),
     )
 }
 
@@ -269,15 +246,7 @@ fn kanal_many(items: u64) -> f64 {
         items,
         sender,
         |s, n| s.send(n).expect("open"),
-        move || {
-            block_on(async {
-                let mut sum = 0;
-                while let Ok(n) = receiver.recv().await {
-                    sum += n;
-                }
-                sum
-            })
-        },
+        move || sum_kanal(&receiver),
     )
 }
 
